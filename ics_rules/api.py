@@ -1,0 +1,91 @@
+"""The library entry points: load, validate, build facts, evaluate, report, in that order."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Iterable
+
+from .loading import Document, load_file, parse_text
+from .problems import InputError, Problem
+from .reference import geography_for
+from .report import Report
+from .results import InputReport
+from .rulesets import Ruleset, load_rulesets
+from .resources import default_ruleset_paths
+from .validation import validate_submission
+
+SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def expand_paths(paths: Iterable[str]) -> list[str]:
+    """Files as given; directories become the submissions inside them (sorted); '-' is standard input."""
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if p != "-" and path.is_dir():
+            found = sorted(str(f) for f in path.rglob("*") if f.suffix.lower() in SUBMISSION_SUFFIXES and f.is_file())
+            out.extend(found or [p])  # an empty directory is reported as a problem below
+        else:
+            out.append(p)
+    return out
+
+
+def _read(path: str) -> Document:
+    if path == "-":
+        return parse_text("<stdin>", sys.stdin.buffer.read())
+    if Path(path).is_dir():
+        raise InputError([Problem(file=path, message="directory holds no .yaml, .yml or .json submissions", kind="io")])
+    return load_file(path)
+
+
+def _load_and_validate(path: str) -> tuple[Document | None, InputReport]:
+    try:
+        doc = _read(path)
+    except InputError as exc:
+        return None, InputReport(path if path != "-" else "<stdin>", None, "invalid", problems=exc.problems)
+    report = InputReport(doc.path, doc.sha256, "checked")
+    problems = validate_submission(doc)
+    if problems:
+        report.status, report.problems = "invalid", problems
+        return None, report
+    ics = doc.data["ics"]
+    report.ics_name, report.ics_code = ics.get("name"), ics.get("code")
+    return doc, report
+
+
+def compile_rules(ruleset_paths: Iterable[str | Path] | None = None) -> tuple[list[Ruleset], object]:
+    """Load, check and compile rulesets (the bundled ones by default). Raises InputError on a bad ruleset."""
+    from .compiler import compile_rulesets  # the engine loads only when rules are actually needed
+
+    given = list(ruleset_paths or [])
+    rulesets = load_rulesets(given) if given else load_rulesets(list(default_ruleset_paths()), bundled=True)
+    return rulesets, compile_rulesets(rulesets)
+
+
+def validate(paths: Iterable[str]) -> Report:
+    """Schema and reference checks only."""
+    report = Report(command="validate", as_of=None)
+    for path in expand_paths(paths):
+        _, entry = _load_and_validate(path)
+        report.inputs.append(entry)
+    return report
+
+
+def check(paths: Iterable[str], rulesets: Iterable[str | Path] | None = None, as_of: str | None = None) -> Report:
+    """Validate and evaluate every submission; returns the report (raises InputError only for bad rulesets)."""
+    from .evaluation import Evaluator
+
+    loaded, compiled = compile_rules(rulesets)
+    evaluator = Evaluator(compiled)  # type: ignore[arg-type]
+    report = Report(command="check", as_of=as_of, rulesets=loaded)
+    for path in expand_paths(paths):
+        doc, entry = _load_and_validate(path)
+        report.inputs.append(entry)
+        if doc is None:
+            continue
+        when = as_of or doc.data["ics"].get("as_at") or date.today().isoformat()
+        geography = geography_for(when)
+        entry.as_of, entry.geography = when, geography.id if geography else None
+        report.results.extend(evaluator.evaluate(doc, when, geography))
+    return report

@@ -1,0 +1,113 @@
+"""The `ics-rules` command: parse options, call the library, print, choose the exit code. Nothing else."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .problems import InputError
+from .renderers import RENDERERS, get_renderer
+from .report import FAIL_ON_LEVELS, Report
+
+
+def _as_of(_ctx: Any, _param: Any, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write beside the target and rename, so a killed run leaves the old report or the new one, never half."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _emit(report: Report, fmt: str, output: str | None, verbose: bool, fail_on: str) -> None:
+    color = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = get_renderer(fmt).render(report, color=color, verbose=verbose, fail_on=fail_on)
+    if output:
+        _write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+def _refuse_overwriting_inputs(paths: tuple[str, ...], output: str | None) -> None:
+    if output and any(p != "-" and Path(p).exists() and Path(p).resolve() == Path(output).resolve() for p in paths):
+        raise click.UsageError(f"--output {output} is one of the inputs; choose another file")
+
+
+_format = click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default="text", show_default=True,
+                       help="Output format.")
+_output = click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file instead of standard output.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ics-rules")
+def main() -> None:
+    """Check Integrated Care System submissions against the NHS Long Term Plan (January 2019).
+
+    Exit codes: 0 nothing fails at or above --fail-on; 1 failures; 2 bad input, bad ruleset or usage.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(dir_okay=False),
+              help="A ruleset file (repeatable). Default: the bundled rulesets.")
+@click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
+              help="Date to check against. Default: each submission's ics.as_at.")
+@_format
+@_output
+@click.option("--fail-on", type=click.Choice(FAIL_ON_LEVELS), default="required", show_default=True,
+              help="Lowest severity whose failures make the exit code 1.")
+@click.option("--verbose", "-v", is_flag=True, help="List passing and not-applicable results too.")
+def check(paths: tuple[str, ...], rulesets: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
+          fail_on: str, verbose: bool) -> None:
+    """Check submissions (files, directories, or - for standard input) against the rules."""
+    _refuse_overwriting_inputs(paths, output)
+    from .api import check as run_check
+
+    try:
+        report = run_check(paths, rulesets=list(rulesets) or None, as_of=as_of)
+    except InputError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo("The ruleset is invalid; nothing was checked.", err=True)
+        sys.exit(2)
+    _emit(report, fmt, output, verbose, fail_on)
+    sys.exit(report.exit_code(fail_on))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@_format
+@_output
+def validate(paths: tuple[str, ...], fmt: str, output: str | None) -> None:
+    """Run the schema and reference checks alone."""
+    _refuse_overwriting_inputs(paths, output)
+    from .api import validate as run_validate
+
+    report = run_validate(paths)
+    _emit(report, fmt, output, False, "required")
+    sys.exit(report.exit_code())
+
+
+if __name__ == "__main__":
+    main()

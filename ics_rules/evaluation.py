@@ -1,0 +1,104 @@
+"""From engine firings to exactly one result per rule per in-scope entity."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from .compiler import CompiledRule, CompiledRulesets, PAll, PAny, PAtom, PCount, Plan, PNot
+from .engine import Hits, RuleEngine
+from .facts import ENTITY_TYPES, Entity, build_entities
+from .loading import Document
+from .reference import Geography
+from .results import Result, Subject
+from .templating import render
+
+
+def _truth(plan: Plan, entity: Entity, hits: Hits, matched: dict[str, list[str]]) -> bool:
+    if isinstance(plan, PAtom):
+        return entity.fact_id in hits.alpha.get(plan.atom, ())
+    if isinstance(plan, PCount):
+        related = sorted(hits.pairs.get(plan.atom, {}).get(entity.fact_id, ()))
+        if plan.name:
+            matched[plan.name] = related
+        n = len(related)
+        return (plan.at_least is None or n >= plan.at_least) and (plan.at_most is None or n <= plan.at_most)
+    if isinstance(plan, PAll):
+        values = [_truth(p, entity, hits, matched) for p in plan.items]  # no short cut: fill every `as` name
+        return all(values)
+    if isinstance(plan, PAny):
+        values = [_truth(p, entity, hits, matched) for p in plan.items]
+        return any(values)
+    assert isinstance(plan, PNot)
+    return not _truth(plan.item, entity, hits, matched)
+
+
+def _in_force_text(rule: Any) -> str:
+    return f"in force from {rule.in_force_from}" + (f" until {rule.in_force_until}" if rule.in_force_until else "")
+
+
+class Evaluator:
+    """Holds the compiled rules and their engine; evaluates one validated submission at a time."""
+
+    def __init__(self, compiled: CompiledRulesets) -> None:
+        self.compiled = compiled
+        self.engine = RuleEngine(compiled)
+
+    def evaluate(self, doc: Document, as_of: str, geography: Geography | None) -> list[Result]:
+        entities = build_entities(doc, geography)
+        by_type: dict[str, list[Entity]] = defaultdict(list)
+        by_fact: dict[str, Entity] = {}
+        for e in entities:
+            by_type[e.type].append(e)
+            by_fact[e.fact_id] = e
+        hits = self.engine.run([e.fact() for e in entities])
+        failed_atoms = {a for i in hits.failed_chunks for a in self.compiled.chunks[i]}
+        results = []
+        for cr in self.compiled.rules:
+            problem = self._cannot_evaluate(cr, geography, failed_atoms, hits, as_of)
+            for entity in by_type.get(cr.rule.scope, []):
+                results.append(self._result(cr, entity, doc, hits, by_fact, as_of, problem))
+        return results
+
+    def _cannot_evaluate(self, cr: CompiledRule, geography: Geography | None, failed: set[str], hits: Hits, as_of: str) -> str | None:
+        bad = [a for a in cr.atoms if a in failed]
+        if bad:
+            return "Could not be evaluated: " + hits.failed_chunks[self.compiled.chunk_of[bad[0]]]
+        if cr.reference_fields:
+            if geography is None:
+                return f"Could not be evaluated: there is no reference geography for {as_of}."
+            missing = sorted(cr.reference_fields - geography.provides)
+            if missing:
+                return (f"Could not be evaluated: the reference geography in force on {as_of} ({geography.id}) "
+                        f"does not record {', '.join(missing)}.")
+        return None
+
+    def _result(self, cr: CompiledRule, entity: Entity, doc: Document, hits: Hits, by_fact: dict[str, Entity],
+                as_of: str, problem: str | None) -> Result:
+        rule = cr.rule
+        matched: dict[str, list[str]] = {}
+        if not rule.in_force(as_of):
+            status, message = "not_applicable", f"Not in force on {as_of} ({_in_force_text(rule)})."
+        elif problem:
+            status, message = "error", problem
+        elif cr.when is not None and not _truth(cr.when, entity, hits, matched):
+            status, message = "not_applicable", f"Does not apply to this {ENTITY_TYPES[entity.type].label}."
+        else:
+            ok = _truth(cr.require, entity, hits, matched)
+            status = ("review" if rule.outcome == "review" else "pass") if ok else "fail"
+            template = rule.message if not ok else (rule.pass_message or rule.title)
+            message = render(template, self._context(entity, matched, by_fact, as_of, rule, status))
+        pos = doc.position(entity.pointer)
+        subject = Subject(entity.type, entity.key, entity.name, doc.path, entity.pointer,
+                          pos[0] if pos else None, pos[1] if pos else None)
+        citation = {"document": rule.citation.document, "paragraph": rule.citation.paragraph, "quote": rule.citation.quote}
+        return Result(rule.id, rule.title, rule.severity, status, message, citation, rule.remediation, subject, rule.ruleset)
+
+    @staticmethod
+    def _context(entity: Entity, matched: dict[str, list[str]], by_fact: dict[str, Entity], as_of: str, rule: Any, status: str) -> dict[str, Any]:
+        fields = {name: entity.fields.get(name) for name in ENTITY_TYPES[entity.type].fields}
+        ctx: dict[str, Any] = dict(fields)
+        ctx.update(subject=fields, key=entity.key, name=entity.name, as_of=as_of, status=status,
+                   rule={"id": rule.id, "title": rule.title})
+        for name, fact_ids in matched.items():
+            ctx[name] = [dict(by_fact[f].fields, key=by_fact[f].key, name=by_fact[f].name) for f in fact_ids]
+        return ctx

@@ -1,0 +1,206 @@
+"""Read YAML or JSON into plain data while remembering where every value and key was written.
+
+Scalars keep the text the user wrote where YAML would otherwise guess (unquoted dates stay strings,
+so the schema's `format: date` judges them); duplicate keys, unknown tags and alias bombs are refused
+with the file, line and column.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import InputError, Problem, join_pointer, pointer_to_field
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Enough for any real submission or ruleset; an alias bomb expands far beyond it.
+MAX_NODES = 250_000
+MAX_DEPTH = 100
+
+
+class _PositionLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader without the timestamp resolver: dates stay as the user's text."""
+
+
+_PositionLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+Position = tuple[int, int]
+
+
+@dataclass
+class Document:
+    """A parsed input with the 1-based line and column of each JSON pointer."""
+
+    path: str
+    data: Any
+    sha256: str
+    positions: dict[str, Position] = field(default_factory=dict)
+    key_positions: dict[str, Position] = field(default_factory=dict)
+
+    def position(self, pointer: str, key: bool = False) -> Position | None:
+        """Position of the value at `pointer` (or of its key), falling back to the nearest parent."""
+        table = self.key_positions if key else self.positions
+        if pointer in table:
+            return table[pointer]
+        while pointer:
+            pointer = pointer.rsplit("/", 1)[0]
+            if pointer in self.positions:
+                return self.positions[pointer]
+        return self.positions.get("")
+
+    def problem(self, pointer: str, message: str, kind: str = "schema", key: bool = False) -> Problem:
+        pos = self.position(pointer, key=key)
+        return Problem(
+            file=self.path,
+            line=pos[0] if pos else None,
+            column=pos[1] if pos else None,
+            field=pointer_to_field(pointer),
+            message=message,
+            kind=kind,
+        )
+
+
+def _mark_problem(path: str, mark: Any, message: str, kind: str = "syntax") -> Problem:
+    if mark is None:
+        return Problem(file=path, message=message, kind=kind)
+    return Problem(file=path, line=mark.line + 1, column=mark.column + 1, message=message, kind=kind)
+
+
+class _Walker:
+    """Turns a composed YAML node graph into Python data, recording positions as it goes."""
+
+    def __init__(self, path: str, loader: Any, keep_values: bool = True) -> None:
+        self.path = path
+        self.loader = loader
+        self.keep_values = keep_values
+        self.positions: dict[str, Position] = {}
+        self.key_positions: dict[str, Position] = {}
+        self.nodes = 0
+
+    def _fail(self, node: Any, message: str) -> InputError:
+        return InputError([_mark_problem(self.path, node.start_mark, message)])
+
+    def walk(self, node: Any, pointer: str = "", depth: int = 0) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self._fail(node, f"document expands to more than {MAX_NODES:,} values (an alias bomb?)")
+        if depth > MAX_DEPTH:
+            raise self._fail(node, f"nesting deeper than {MAX_DEPTH} levels")
+        mark = node.start_mark
+        self.positions[pointer] = (mark.line + 1, mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self._fail(key_node, "merge keys ('<<') are not supported; write the fields out")
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self._fail(key_node, "a key must be plain text, not a list or mapping")
+                key = str(key_node.value)
+                child = join_pointer(pointer, key)
+                if key in out or child in self.key_positions:
+                    first = self.key_positions.get(child)
+                    where = f" (first at line {first[0]})" if first else ""
+                    raise self._fail(key_node, f"duplicate key '{key}'{where}")
+                self.key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                out[key] = self.walk(value_node, child, depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.walk(item, join_pointer(pointer, i), depth + 1) for i, item in enumerate(node.value)]
+        if not self.keep_values:
+            return None
+        try:
+            return self.loader.construct_object(node)
+        except yaml.YAMLError as exc:
+            problem_mark = getattr(exc, "problem_mark", None) or node.start_mark
+            raise InputError([_mark_problem(self.path, problem_mark, _yaml_reason(exc))]) from None
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None)
+    context = getattr(exc, "context", None)
+    if problem:
+        text = str(problem)
+        if "could not determine a constructor" in text:
+            return "tags are not allowed here (" + text.split("for the tag", 1)[-1].strip() + ")"
+        return f"{context}, {text}" if context else text
+    return str(exc).splitlines()[0]
+
+
+def _compose(path: str, text: str, keep_values: bool) -> tuple[Any, _Walker]:
+    loader = _PositionLoader(text)
+    try:
+        node = loader.get_single_node()
+        walker = _Walker(path, loader, keep_values)
+        if node is None:
+            return None, walker
+        return walker.walk(node), walker
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        raise InputError([_mark_problem(path, mark, "invalid YAML: " + _yaml_reason(exc))]) from None
+    except RecursionError:
+        raise InputError([Problem(file=path, message="nesting too deep to read", kind="syntax")]) from None
+    finally:
+        loader.dispose()
+
+
+def _reject_duplicate_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key '{key}'")
+        out[key] = value
+    return out
+
+
+def _json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def parse_text(path: str, raw: bytes) -> Document:
+    """Parse bytes already read from `path` (a name used only in messages and for the format)."""
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(file=path, message=f"not UTF-8 text (bad byte at offset {exc.start})", kind="syntax")]) from None
+    if "\x00" in text:
+        raise InputError([Problem(file=path, message="binary file, not YAML or JSON text", kind="syntax")])
+    if not text.strip():
+        raise InputError([Problem(file=path, line=1, column=1, message="the file is empty", kind="syntax")])
+    if path.lower().endswith(".json"):
+        try:
+            data = json.loads(text, object_pairs_hook=_reject_duplicate_json_keys, parse_constant=_json_constant)
+        except json.JSONDecodeError as exc:
+            raise InputError([Problem(file=path, line=exc.lineno, column=exc.colno, message=f"invalid JSON: {exc.msg}", kind="syntax")]) from None
+        except (ValueError, RecursionError) as exc:
+            raise InputError([Problem(file=path, message=f"invalid JSON: {exc}", kind="syntax")]) from None
+        try:  # JSON is YAML flow syntax: reuse the YAML composer for positions only
+            _, walker = _compose(path, text, keep_values=False)
+            positions, key_positions = walker.positions, walker.key_positions
+        except InputError:
+            positions, key_positions = {}, {}
+        return Document(path, data, digest, positions, key_positions)
+    data, walker = _compose(path, text, keep_values=True)
+    return Document(path, data, digest, walker.positions, walker.key_positions)
+
+
+def load_file(path: str | Path, display: str | None = None) -> Document:
+    """Read and parse one file; `display` is the name shown in messages (defaults to the path)."""
+    name = display or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(file=name, message="no such file", kind="io")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(file=name, message="is a directory, not a file", kind="io")]) from None
+    except OSError as exc:
+        raise InputError([Problem(file=name, message=f"cannot be read: {exc.strerror}", kind="io")]) from None
+    return parse_text(name, raw)

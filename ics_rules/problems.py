@@ -1,0 +1,69 @@
+"""One shape for everything wrong with an input, so every layer reports file, line and field alike."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A defect in an input file: where it is and what is wrong, in words a user can act on."""
+
+    file: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    field: str = ""
+    kind: str = "schema"  # syntax | schema | reference | ruleset | io
+
+    def location(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def __str__(self) -> str:
+        parts = [self.location()]
+        if self.field:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "field": self.field,
+            "kind": self.kind,
+            "message": self.message,
+        }
+
+
+@dataclass
+class InputError(Exception):
+    """Raised when an input cannot be used at all; carries every problem found, not just the first."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+def pointer_to_field(pointer: str) -> str:
+    """Turn a JSON pointer into the dotted form users read: /a/b/2/c -> a.b[2].c."""
+    out = ""
+    for part in pointer.split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if part.isdigit():
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def join_pointer(pointer: str, key: str | int) -> str:
+    text = str(key).replace("~", "~0").replace("/", "~1")
+    return f"{pointer}/{text}"

@@ -1,0 +1,52 @@
+"""A terminal summary: failures first with where and how to fix, passes only counted unless --verbose."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from ..report import Report
+from ..resources import data_dir
+from ..results import SEVERITIES
+
+_COLORS = {"fail": "31;1", "error": "35;1", "review": "33;1", "pass": "32", "not_applicable": "2", "waived": "36",
+           "invalid": "31;1", "dim": "2", "bold": "1"}
+_ORDER = {"error": 0, "fail": 1, "review": 2, "waived": 3, "pass": 4, "not_applicable": 5}
+
+
+def _paint(enabled: bool) -> Any:
+    def paint(text: str, style: str) -> str:
+        return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if enabled and style in _COLORS else text
+    return paint
+
+
+def _tally(results: list[Any]) -> str:
+    counts = Counter(r.status for r in results)
+    parts = []
+    for status in ("pass", "fail", "review", "waived", "error", "not_applicable"):
+        if counts[status]:
+            label = status.replace("_", " ")
+            if status in ("fail", "error"):
+                sev = Counter(r.severity for r in results if r.status == status)
+                label += " (" + ", ".join(f"{sev[s]} {s}" for s in SEVERITIES if sev[s]) + ")"
+            parts.append(f"{counts[status]} {label}")
+    return " · ".join(parts) if parts else "no results"
+
+
+def render(report: Report, *, color: bool = False, verbose: bool = False, fail_on: str = "required") -> str:
+    env = Environment(loader=FileSystemLoader(str(data_dir("reports") / "templates")), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    by_input: dict[str, list[Any]] = {}
+    for r in report.results:
+        by_input.setdefault(r.subject.file, []).append(r)
+    sections = []
+    for entry in report.inputs:
+        results = sorted(by_input.get(entry.path, []), key=lambda r: _ORDER[r.status])
+        shown = [r for r in results if verbose or r.status in ("fail", "error", "review", "waived")]
+        sections.append({"input": entry, "shown": shown, "tally": _tally(results), "total": len(results)})
+    counts = report.counts()
+    return env.get_template("text.j2").render(
+        report=report, sections=sections, counts=counts, paint=_paint(color), verbose=verbose,
+        tally=_tally(report.results), exit_code=report.exit_code(fail_on), fail_on=fail_on,
+    )

@@ -1,0 +1,161 @@
+"""Judge parsed documents against the JSON Schemas, with messages that name the field and the fix."""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any, Iterable
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from .loading import Document
+from .problems import Problem, join_pointer
+from .resources import schema_path
+
+_TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+               "object": "a mapping", "array": "a list", "null": "nothing"}
+
+
+@lru_cache(maxsize=None)
+def load_schema(name: str) -> dict[str, Any]:
+    return json.loads(schema_path(name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(name), format_checker=FormatChecker())
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true or false: quote it if you meant text)"
+    if isinstance(value, str):
+        return f"text '{value}'"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if value is None:
+        return "nothing"
+    return _TYPE_NAMES.get({dict: "object", list: "array"}.get(type(value), ""), type(value).__name__)
+
+
+def _pointer(path: Iterable[Any]) -> str:
+    out = ""
+    for part in path:
+        out = join_pointer(out, part)
+    return out
+
+
+def _allowed_keys(schema: dict[str, Any]) -> tuple[set[str], list[str]]:
+    return set(schema.get("properties", {})), list(schema.get("patternProperties", {}))
+
+
+def _problems_for(error: ValidationError, doc: Document) -> list[Problem]:
+    pointer = _pointer(error.absolute_path)
+    v, inst, schema = error.validator, error.instance, error.schema
+    if v == "additionalProperties" and isinstance(inst, dict):
+        known, patterns = _allowed_keys(schema)
+        extra = [k for k in inst if k not in known and not any(re.search(p, k) for p in patterns)]
+        hint = f"; expected one of: {', '.join(sorted(known))}" if known else ""
+        return [doc.problem(join_pointer(pointer, k), f"unknown field '{k}'{hint}", key=True) for k in extra]
+    if v == "required":
+        missing = [k for k in error.validator_value if isinstance(inst, dict) and k not in inst]
+        return [doc.problem(pointer, f"missing required field '{k}'") for k in missing]
+    if v == "type":
+        want = error.validator_value
+        wants = " or ".join(_TYPE_NAMES.get(t, t) for t in (want if isinstance(want, list) else [want]))
+        return [doc.problem(pointer, f"expected {wants}, got {_describe(inst)}")]
+    if v == "pattern":
+        desc = schema.get("description", "")
+        return [doc.problem(pointer, f"'{inst}' is not in the right format: {desc}".rstrip(": "))]
+    if v == "format":
+        return [doc.problem(pointer, f"'{inst}' is not a valid {error.validator_value} (YYYY-MM-DD)")]
+    if v == "enum":
+        return [doc.problem(pointer, f"{_describe(inst)} is not allowed; use one of: {', '.join(map(str, error.validator_value))}")]
+    if v == "const":
+        return [doc.problem(pointer, f"must be '{error.validator_value}', got {_describe(inst)}")]
+    if v == "minItems":
+        return [doc.problem(pointer, f"needs at least {error.validator_value} entr{'y' if error.validator_value == 1 else 'ies'}")]
+    if v == "uniqueItems":
+        return [doc.problem(pointer, "lists the same entry more than once")]
+    if v == "minLength" or (v == "pattern" and inst == ""):
+        return [doc.problem(pointer, "must not be empty")]
+    return [doc.problem(pointer, error.message)]
+
+
+def schema_problems(doc: Document, schema_name: str) -> list[Problem]:
+    """Every schema violation in `doc`, each pinned to the line of the offending value or key."""
+    problems: list[Problem] = []
+    for error in validator(schema_name).iter_errors(doc.data):
+        problems.extend(_problems_for(error, doc))
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for p in problems:
+        key = (p.line, p.column, p.field, p.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return sorted(unique, key=lambda p: (p.line or 0, p.column or 0, p.field))
+
+
+# Fields that name an entry of `organisations`, as (JSON pointer pattern with * for list items).
+_ORG_REFERENCES = [
+    "/ics/places/*/local_authority",
+    "/partnership_board/chair/organisation",
+    "/partnership_board/members/*/organisation",
+    "/primary_care_networks/*/organisation",
+    "/provider_contracts/*/provider",
+    "/provider_contracts/*/commissioner",
+    "/clinical_leadership/lead/organisation",
+    "/capacity/clinical/drawn_from/*",
+    "/capacity/management/drawn_from/*",
+    "/integration/contracts/*/holder",
+    "/pooled_budgets/*/partners/*",
+    "/better_care_fund/partners/*",
+]
+
+
+def _select(data: Any, parts: list[str], pointer: str = "") -> Iterable[tuple[str, Any]]:
+    if not parts:
+        yield pointer, data
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        if isinstance(data, list):
+            for i, item in enumerate(data):
+                yield from _select(item, rest, join_pointer(pointer, i))
+    elif isinstance(data, dict) and head in data:
+        yield from _select(data[head], rest, join_pointer(pointer, head))
+
+
+def _duplicates(doc: Document, list_pointer: str, key: str, what: str) -> list[Problem]:
+    seen: dict[Any, str] = {}
+    problems = []
+    for pointer, value in _select(doc.data, (list_pointer + "/*/" + key).strip("/").split("/")):
+        if value in seen:
+            line = (doc.position(seen[value]) or (None,))[0]
+            problems.append(doc.problem(pointer, f"{what} '{value}' is listed twice (first at line {line})", kind="reference"))
+        else:
+            seen[value] = pointer
+    return problems
+
+
+def reference_problems(doc: Document) -> list[Problem]:
+    """Cross-references the schema cannot express: ids unique, and every organisation reference resolves."""
+    data = doc.data
+    problems = _duplicates(doc, "/organisations", "id", "organisation id")
+    problems += _duplicates(doc, "/primary_care_networks", "code", "PCN code")
+    problems += _duplicates(doc, "/provider_contracts", "id", "contract id")
+    ids = {o.get("id") for o in data.get("organisations", []) if isinstance(o, dict)}
+    for pattern in _ORG_REFERENCES:
+        for pointer, value in _select(data, pattern.strip("/").split("/")):
+            if isinstance(value, str) and value not in ids:
+                problems.append(doc.problem(pointer, f"organisation '{value}' is not listed in organisations", kind="reference"))
+    return problems
+
+
+def validate_submission(doc: Document) -> list[Problem]:
+    problems = schema_problems(doc, "submission")
+    if not problems:  # references only mean something in a well-formed document
+        problems = reference_problems(doc)
+    return problems
