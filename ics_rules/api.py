@@ -16,6 +16,7 @@ from .resources import default_ruleset_paths
 from .validation import validate_submission
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
+_EVALUATORS: dict[str, object] = {}  # compiled-ruleset digest -> Evaluator, reused across calls
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:
@@ -77,7 +78,9 @@ def check(paths: Iterable[str], rulesets: Iterable[str | Path] | None = None, as
     from .evaluation import Evaluator
 
     loaded, compiled = compile_rules(rulesets)
-    evaluator = Evaluator(compiled)  # type: ignore[arg-type]
+    evaluator = _EVALUATORS.get(compiled.digest)  # type: ignore[attr-defined]
+    if evaluator is None:  # durable rulesets cannot be freed safely: register each ruleset set once
+        evaluator = _EVALUATORS[compiled.digest] = Evaluator(compiled)  # type: ignore[attr-defined, arg-type]
     report = Report(command="check", as_of=as_of, rulesets=loaded)
     for path in expand_paths(paths):
         doc, entry = _load_and_validate(path)

@@ -13,11 +13,16 @@ from .results import Result, Subject
 from .templating import render
 
 
+def _document_order(fact_id: str) -> int:
+    """Fact ids are `<type>:<index>`; the index is the entity's place in the document."""
+    return int(fact_id.rsplit(":", 1)[1])
+
+
 def _truth(plan: Plan, entity: Entity, hits: Hits, matched: dict[str, list[str]]) -> bool:
     if isinstance(plan, PAtom):
         return entity.fact_id in hits.alpha.get(plan.atom, ())
     if isinstance(plan, PCount):
-        related = sorted(hits.pairs.get(plan.atom, {}).get(entity.fact_id, ()))
+        related = sorted(hits.pairs.get(plan.atom, {}).get(entity.fact_id, ()), key=_document_order)
         if plan.name:
             matched[plan.name] = related
         n = len(related)

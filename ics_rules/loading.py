@@ -34,6 +34,9 @@ _PositionLoader.yaml_implicit_resolvers = {
 
 Position = tuple[int, int]
 
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_CORE + t for t in ("map", "seq", "str", "int", "float", "bool", "null")}
+
 
 @dataclass
 class Document:
@@ -96,6 +99,8 @@ class _Walker:
             raise self._fail(node, f"nesting deeper than {MAX_DEPTH} levels")
         mark = node.start_mark
         self.positions[pointer] = (mark.line + 1, mark.column + 1)
+        if node.tag not in _ALLOWED_TAGS:
+            raise self._fail(node, f"tags are not allowed here ('{node.tag}'); write plain values")
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -127,10 +132,7 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
     problem = getattr(exc, "problem", None)
     context = getattr(exc, "context", None)
     if problem:
-        text = str(problem)
-        if "could not determine a constructor" in text:
-            return "tags are not allowed here (" + text.split("for the tag", 1)[-1].strip() + ")"
-        return f"{context}, {text}" if context else text
+        return f"{context}, {problem}" if context else str(problem)
     return str(exc).splitlines()[0]
 
 

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+from ics_rules.loading import load_file
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+SHARED = REPO.parent / "shared"
+
+
+def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed command as a user would, from a separate process."""
+    return subprocess.run([sys.executable, "-m", "ics_rules", *args], cwd=cwd or REPO, input=stdin.decode() if stdin else None,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def compliant_data() -> dict[str, Any]:
+    return load_file(EXAMPLES / "compliant.yaml").data
+
+
+@pytest.fixture
+def submission(compliant_data: dict[str, Any]) -> dict[str, Any]:
+    """A fresh, mutable copy of the compliant example."""
+    return copy.deepcopy(compliant_data)
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[..., Path]:
+    def _write(data: Any, name: str = "submission.yaml") -> Path:
+        path = tmp_path / name
+        if isinstance(data, (bytes, str)):
+            path.write_bytes(data.encode() if isinstance(data, str) else data)
+        elif name.endswith(".json"):
+            path.write_text(json.dumps(data, indent=2))
+        else:
+            path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        return path
+    return _write

@@ -1,0 +1,140 @@
+"""The command as a user runs it: a separate process, real files, exit codes and output."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import jsonschema
+
+from ics_rules.validation import load_schema
+from conftest import EXAMPLES, run_cli
+
+
+def test_compliant_example_exits_0_with_a_readable_summary() -> None:
+    proc = run_cli("check", "examples/compliant.yaml")
+    assert proc.returncode == 0, proc.stderr
+    assert "examples/compliant.yaml: NHS Greater Manchester Integrated Care (QOP), as of 2023-04-01" in proc.stdout
+    assert "38 results: 32 pass · 6 not applicable" in proc.stdout
+    assert "OK: nothing fails at or above 'required'." in proc.stdout
+    assert "\x1b[" not in proc.stdout  # no colour when stdout is not a terminal
+
+
+def test_non_compliant_example_exits_1_and_lists_each_failure_with_its_place() -> None:
+    proc = run_cli("check", "examples/non-compliant.yaml")
+    assert proc.returncode == 1
+    out = proc.stdout
+    assert out.count("FAIL  ") == 9
+    assert "FAIL  LTP-1.52-PCN-CLINICAL-DIRECTOR  [required, para 1.52]" in out
+    assert "PCN U17992 Barrow and Millom PCN has no named clinical director." in out
+    assert "primary care network U17992 (Barrow and Millom PCN) at examples/non-compliant.yaml:46:5" in out
+    assert "provider contract LSC-NHSSC-2023-010 (with University Hospitals of Morecambe Bay NHS Foundation Trust) at examples/non-compliant.yaml:56:5" in out
+    assert "fix: Name the PCN's clinical director" in out
+    assert "9 fail (8 required, 1 expected)" in out
+
+
+def test_invalid_example_exits_2_with_schema_errors_and_no_traceback() -> None:
+    proc = run_cli("check", "examples/invalid.yaml")
+    assert proc.returncode == 2
+    assert "examples/invalid.yaml:7:9: ics.code: 'XX12' is not in the right format" in proc.stdout
+    assert "examples/invalid.yaml:18:3: partnership_board.chiar: unknown field 'chiar'" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_fail_on_changes_the_exit_code_only() -> None:
+    assert run_cli("check", "--fail-on", "never", "examples/non-compliant.yaml").returncode == 0
+    assert run_cli("check", "--fail-on", "expected", "examples/non-compliant.yaml").returncode == 1
+
+
+def test_json_report_validates_against_the_report_schema(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    proc = run_cli("check", "--format", "json", "--output", str(out), "examples/compliant.yaml",
+                   "examples/non-compliant.yaml", "examples/invalid.yaml")
+    assert proc.returncode == 2 and proc.stdout == ""
+    report = json.loads(out.read_text())
+    jsonschema.Draft202012Validator(load_schema("report"), format_checker=jsonschema.FormatChecker()).validate(report)
+    assert [i["status"] for i in report["inputs"]] == ["checked", "checked", "invalid"]
+    assert report["summary"]["by_status"]["fail"] == 9 and report["summary"]["results"] == 74
+    assert report["rulesets"][0]["id"] == "ltp-2019" and len(report["rulesets"][0]["sha256"]) == 64
+    assert report["inputs"][2]["problems"][0] == {
+        "file": "examples/invalid.yaml", "line": 7, "column": 9, "field": "ics.code", "kind": "schema",
+        "message": report["inputs"][2]["problems"][0]["message"]}
+    failing = [r for r in report["results"] if r["status"] == "fail"]
+    assert {"rule_id", "title", "severity", "status", "message", "citation", "remediation", "subject"} <= set(failing[0])
+    assert set(failing[0]["subject"]) == {"kind", "id", "name", "file", "pointer", "line", "column"}
+
+
+def test_reports_are_byte_identical_given_source_date_epoch(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    runs = [subprocess.run([sys.executable, "-m", "ics_rules", "check", "--format", "json", "examples/non-compliant.yaml"],
+                           capture_output=True, env=env, cwd=EXAMPLES.parent).stdout for _ in range(2)]
+    assert runs[0] == runs[1] and b'"generated_at": "2023-11-14T22:13:20Z"' in runs[0]
+
+
+def test_validate_runs_schema_checks_alone() -> None:
+    ok = run_cli("validate", "examples/compliant.yaml", "examples/non-compliant.yaml")
+    assert ok.returncode == 0 and "2 valid, 0 invalid." in ok.stdout
+    bad = run_cli("validate", "examples/invalid.yaml")
+    assert bad.returncode == 2 and "examples/invalid.yaml:9:10: ics.as_at" in bad.stdout
+
+
+def test_directory_and_stdin_inputs() -> None:
+    proc = run_cli("check", "examples")
+    assert proc.returncode == 2  # the directory holds the invalid example too
+    assert "3 submission" not in proc.stdout and "2 submissions checked, 1 invalid" in proc.stdout
+    piped = run_cli("check", "-", stdin=(EXAMPLES / "compliant.yaml").read_bytes())
+    assert piped.returncode == 0 and "<stdin>: NHS Greater Manchester" in piped.stdout
+
+
+def test_as_of_option(write: Callable[..., Path]) -> None:
+    proc = run_cli("check", "--as-of", "2021-06-01", "-v", "examples/compliant.yaml")
+    assert "as of 2021-06-01, geography ccg-stp-region-2021-04" in proc.stdout
+    assert "ERROR  LTP-1.52-CANCER-ALLIANCE-FOOTPRINT" in proc.stdout and proc.returncode == 1
+    bad = run_cli("check", "--as-of", "2021-02-30", "examples/compliant.yaml")
+    assert bad.returncode == 2 and "'2021-02-30' is not a date" in bad.stderr
+
+
+def test_bad_inputs_exit_2_without_traceback(tmp_path: Path, write: Callable[..., Any]) -> None:
+    cases = {
+        "missing.yaml": (None, "missing.yaml: no such file"),
+        "empty.yaml": (b"", "empty.yaml:1:1: the file is empty"),
+        "list.yaml": (b"- 1\n- 2\n", "list.yaml:1:1: expected a mapping"),
+        "broken.yaml": (b"ics: {name: [\n", "broken.yaml:2:1: invalid YAML"),
+    }
+    for name, (content, words) in cases.items():
+        path = tmp_path / name
+        if content is not None:
+            path.write_bytes(content)
+        proc = run_cli("check", str(path))
+        assert proc.returncode == 2, name
+        assert words in proc.stdout.replace(str(tmp_path) + "/", ""), (name, proc.stdout)
+        assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_a_broken_ruleset_exits_2_naming_file_rule_and_line(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text('format: ics-ruleset/1\nid: x\ntitle: X\nversion: 1.0.0\nsource: {title: T, date: "2019-01-07"}\nrules:\n'
+                     '  - id: X-1.52-A\n    title: t\n    citation: {paragraph: "1.52"}\n    severity: required\n'
+                     '    in_force: {from: "2019-01-07"}\n    scope: ics\n    require: {field: chair_name, is: x}\n'
+                     '    message: m\n    remediation: r\n')
+    proc = run_cli("check", "--ruleset", str(rules), "examples/compliant.yaml")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{rules}:13:34: rules[0].require.is: rule X-1.52-A: unknown operator 'is'" in proc.stderr
+    assert "nothing was checked" in proc.stderr
+
+
+def test_output_may_not_overwrite_an_input(tmp_path: Path) -> None:
+    target = tmp_path / "s.yaml"
+    target.write_bytes((EXAMPLES / "compliant.yaml").read_bytes())
+    proc = run_cli("check", "--output", str(target), str(target))
+    assert proc.returncode == 2 and "is one of the inputs" in proc.stderr
+    assert target.read_bytes() == (EXAMPLES / "compliant.yaml").read_bytes()
+
+
+def test_help_names_the_commands_and_exit_codes() -> None:
+    proc = run_cli("--help")
+    assert proc.returncode == 0 and "check" in proc.stdout and "validate" in proc.stdout
+    assert "Exit codes: 0" in proc.stdout

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+import ics_rules.engine as engine_module
+from ics_rules import compiler
+from ics_rules.compiler import CompileError, alpha_expr, compile_rulesets, fnv1a32
+from ics_rules.conditions import All, FieldTest, Not
+from ics_rules.evaluation import Evaluator
+from ics_rules.facts import ENTITY_TYPES, EntityType, build_entities
+from ics_rules.loading import load_file
+from ics_rules.reference import geography_for
+from ics_rules.rulesets import load_ruleset
+from conftest import EXAMPLES, REPO
+from reference_evaluator import statuses
+
+
+def test_fnv1a32_matches_the_engines_hash_and_known_collision() -> None:
+    assert fnv1a32("") == 0x811C9DC5
+    assert fnv1a32("costarring") == fnv1a32("liquid")  # the research's colliding pair
+
+
+def test_colliding_field_names_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(ENTITY_TYPES, "clash", EntityType("clash", "clash", {"costarring": "string", "liquid": "string"}))
+    with pytest.raises(CompileError, match="'costarring' and 'liquid' have the same engine hash"):
+        compiler.check_field_names()
+
+
+def test_too_many_properties_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    fields = {f"f{i}": "string" for i in range(250)}
+    monkeypatch.setitem(ENTITY_TYPES, "wide", EntityType("wide", "wide", fields))
+    with pytest.raises(CompileError, match="more than 240 fields"):
+        compiler.check_field_names()
+
+
+def test_negation_is_pushed_to_the_leaves_with_missing_fields_explicit() -> None:
+    cond = Not(All((FieldTest("code", "eq", "U1"), FieldTest("member_practice_count", "lt", 3))))
+    assert alpha_expr(cond) == {"$or": [
+        {"$or": [{"$nex": {"code": 1}}, {"$neq": {"code": "U1"}}]},
+        {"$or": [{"$nex": {"member_practice_count": 1}}, {"$gte": {"member_practice_count": 3}}]},
+    ]}
+
+
+def _many_rules_text(n: int) -> str:
+    rules = "".join(f"""  - id: T-1.52-R{i}
+    title: rule {i}
+    citation: {{paragraph: "1.52"}}
+    severity: required
+    in_force: {{from: "2019-01-07"}}
+    scope: primary_care_network
+    require: {{field: member_practice_count, greater_or_equal: {i % 4}}}
+    message: "{{{{ code }}}} has {{{{ member_practice_count }}}}"
+    remediation: Fix it.
+""" for i in range(n))
+    return ('format: ics-ruleset/1\nid: many\ntitle: Many\nversion: 1.0.0\nsource: {title: T, date: "2019-01-07"}\nrules:\n' + rules)
+
+
+def test_large_catalogues_are_split_below_the_fan_out_limit_and_stay_correct(write: Callable[..., Path]) -> None:
+    ruleset = load_ruleset(write(_many_rules_text(130), "many.yaml"))
+    compiled = compile_rulesets([ruleset])
+    assert len(compiled.chunks) == 3
+    assert all(len(chunk) <= compiler.MAX_RULES_PER_TYPE for chunk in compiled.chunks)
+    doc = load_file(EXAMPLES / "non-compliant.yaml")  # member_practice_count 0 on three PCNs, 3 on none
+    geography = geography_for("2023-04-01")
+    results = Evaluator(compiled).evaluate(doc, "2023-04-01", geography)
+    expected = statuses(list(ruleset.rules), build_entities(doc, geography), "2023-04-01")
+    got = {(r.rule_id, f"primary_care_network:{int(r.subject.pointer.rsplit('/', 1)[1])}"): r.status for r in results}
+    assert got == expected
+    assert sorted(set(got.values())) == ["fail", "pass"]
+
+
+def test_state_is_deleted_after_every_document_beyond_the_live_state_limit() -> None:
+    compiled = compile_rulesets([load_ruleset(REPO / "rulesets" / "ltp-2019.yaml")])
+    evaluator = Evaluator(compiled)
+    doc = load_file(EXAMPLES / "non-compliant.yaml")
+    geography = geography_for("2023-04-01")
+    first = evaluator.evaluate(doc, "2023-04-01", geography)
+    for _ in range(1100):  # durable_rules allows 1,024 live states per ruleset
+        evaluator.engine.run([e.fact() for e in build_entities(doc, geography)])
+    assert evaluator.evaluate(doc, "2023-04-01", geography) == first
+    engine = evaluator.engine
+    with pytest.raises(Exception):  # error 309: the last document's state no longer exists
+        engine.host.get_state(engine.names[0], "doc-1101")
+
+
+def test_an_engine_failure_is_reported_as_error_and_the_engine_recovers(monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled = compile_rulesets([load_ruleset(REPO / "rulesets" / "ltp-2019.yaml")])
+    evaluator = Evaluator(compiled)
+    doc = load_file(EXAMPLES / "compliant.yaml")
+    geography = geography_for("2023-04-01")
+    real = engine_module.durable_rules_engine.assert_facts
+
+    def broken(handle: Any, payload: str) -> Any:
+        raise RuntimeError("simulated crash in the C engine")
+    monkeypatch.setattr(engine_module.durable_rules_engine, "assert_facts", broken)
+    results = evaluator.evaluate(doc, "2023-04-01", geography)
+    in_force = [r for r in results if r.status != "not_applicable"]
+    assert in_force and {r.status for r in in_force} == {"error"}
+    assert "simulated crash in the C engine" in in_force[0].message
+    monkeypatch.setattr(engine_module.durable_rules_engine, "assert_facts", real)
+    assert {r.status for r in evaluator.evaluate(doc, "2023-04-01", geography)} == {"pass", "not_applicable"}
+
+
+def test_an_action_error_swallowed_by_durable_rules_is_still_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled = compile_rulesets([load_ruleset(REPO / "rulesets" / "ltp-2019.yaml")])
+    evaluator = Evaluator(compiled)
+    doc = load_file(EXAMPLES / "compliant.yaml")
+
+    def failing_collect(self: Any, hits: Any) -> None:
+        raise ValueError("action bookkeeping failed")
+    monkeypatch.setattr(engine_module.RuleEngine, "_collect", failing_collect)
+    results = evaluator.evaluate(doc, "2023-04-01", geography_for("2023-04-01"))
+    assert "pass" not in {r.status for r in results}
+    assert any("action bookkeeping failed" in r.message for r in results)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+
+from ics_rules.loading import MAX_NODES, parse_text
+from ics_rules.problems import InputError
+
+
+def problems_of(name: str, raw: bytes) -> list[str]:
+    with pytest.raises(InputError) as info:
+        parse_text(name, raw)
+    return [str(p) for p in info.value.problems]
+
+
+def test_positions_are_one_based_lines_and_columns_of_values_and_keys() -> None:
+    doc = parse_text("s.yaml", b"ics:\n  name: North\n  footprint:\n    - 00T\n    - 14L\n")
+    assert doc.positions["/ics/name"] == (2, 9)
+    assert doc.key_positions["/ics/name"] == (2, 3)
+    assert doc.positions["/ics/footprint/1"] == (5, 7)
+    assert doc.position("/ics/footprint/9") == (4, 5)  # unknown child: the nearest parent, the list
+
+
+def test_unquoted_dates_stay_text_and_other_scalars_keep_yaml_types() -> None:
+    doc = parse_text("s.yaml", b"as_at: 2023-04-01\nn: 12\nflag: yes\nnothing: ~\ncode: 00T\n")
+    assert doc.data == {"as_at": "2023-04-01", "n": 12, "flag": True, "nothing": None, "code": "00T"}
+
+
+def test_duplicate_keys_are_refused_with_both_lines() -> None:
+    assert problems_of("s.yaml", b"a: 1\nb: 2\na: 3\n") == ["s.yaml:3:1: duplicate key 'a' (first at line 1)"]
+
+
+def test_python_tags_never_construct_objects() -> None:
+    for raw in (b"x: !!python/object/apply:os.system ['true']\n", b"x: !!python/name:os.system\n",
+                b"x: !!set {a, b}\n", b"x: !!timestamp 2023-01-01\n", b"x: !custom {a: 1}\n"):
+        (message,) = problems_of("s.yaml", raw)
+        assert message.startswith("s.yaml:1:4: tags are not allowed here"), raw
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
+    (message,) = problems_of("bomb.yaml", "\n".join(lines).encode())
+    assert f"more than {MAX_NODES:,} values" in message
+
+
+def test_malformed_yaml_reports_line_and_column() -> None:
+    (message,) = problems_of("bad.yaml", b"ics:\n  name: [unclosed\n  code: QOP\n")
+    assert message.startswith("bad.yaml:3:7: invalid YAML")
+
+
+@pytest.mark.parametrize("raw, words", [
+    (b"", "the file is empty"),
+    (b"   \n", "the file is empty"),
+    (b"\xff\xfe\x00a", "not UTF-8"),
+    (b"a: 1\x00\x01", "binary file"),
+])
+def test_unusable_bytes_are_named(raw: bytes, words: str) -> None:
+    (message,) = problems_of("f.yaml", raw)
+    assert words in message
+
+
+def test_json_keeps_json_numbers_and_gets_positions() -> None:
+    line = '  "ics": {"population": 1e6, "code": "QOP"}'
+    doc = parse_text("s.json", ("{\n" + line + "\n}").encode())
+    assert doc.data["ics"]["population"] == 1e6
+    assert doc.positions["/ics/code"] == (2, line.index('"QOP"') + 1)
+
+
+def test_json_duplicate_keys_and_syntax_errors() -> None:
+    assert "duplicate key 'a'" in problems_of("d.json", b'{"a": 1, "a": 2}')[0]
+    assert problems_of("e.json", b'{"a": 1,\n}')[0].startswith("e.json:2:1: invalid JSON")
+    assert "NaN is not a number" in problems_of("n.json", b'{"a": NaN}')[0]
+
+
+def test_deep_nesting_is_refused_not_crashed() -> None:
+    (message,) = problems_of("deep.yaml", b"a: " + b"[" * 150 + b"]" * 150)
+    assert "nesting deeper than" in message

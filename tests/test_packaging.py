@@ -1,0 +1,43 @@
+"""A non-editable install into a fresh venv works from another directory: the data ships in the wheel."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+from conftest import EXAMPLES, REPO
+
+
+def test_wheel_installs_into_a_fresh_venv_and_runs_elsewhere(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(REPO)],
+                   check=True, capture_output=True, timeout=600)
+    (wheel,) = wheels.glob("ics_rules-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for shipped in ("ics_rules/_data/rulesets/ltp-2019.yaml", "ics_rules/_data/schemas/submission.schema.json",
+                    "ics_rules/_data/schemas/ruleset.schema.json", "ics_rules/_data/schemas/report.schema.json",
+                    "ics_rules/_data/reports/templates/text.j2", "ics_rules/_data/reference/geography-2022-07-01.json"):
+        assert shipped in names, shipped
+    assert not any(n.startswith(("tests/", "examples/")) for n in names)
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True, capture_output=True, timeout=900)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "sub.yaml").write_bytes((EXAMPLES / "non-compliant.yaml").read_bytes())
+    where = subprocess.run([str(python), "-c", "import ics_rules, sys; print(ics_rules.__file__)"], cwd=elsewhere,
+                           capture_output=True, text=True, check=True).stdout
+    assert str(env_dir) in where
+    proc = subprocess.run([str(env_dir / "bin" / "ics-rules"), "check", "--format", "json", "sub.yaml"], cwd=elsewhere,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["rulesets"][0]["path"] == "rulesets/ltp-2019.yaml"
+    assert report["summary"]["by_status"]["fail"] == 9
+    text = subprocess.run([str(env_dir / "bin" / "ics-rules"), "check", "sub.yaml"], cwd=elsewhere, capture_output=True, text=True)
+    assert "FAIL  LTP-1.52-PCN-CLINICAL-DIRECTOR" in text.stdout
