@@ -122,3 +122,13 @@ def test_the_same_rule_id_in_two_rulesets_is_refused(write: Callable[..., Path],
     with pytest.raises(InputError) as info:
         load_rulesets([a, b])
     assert "rule id 'T-1.52-A' is also defined in" in str(info.value)
+
+
+def test_docs_list_every_entity_field() -> None:
+    from ics_rules.facts import ENTITY_TYPES
+
+    text = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    for entity in ENTITY_TYPES.values():
+        section = text.split(f"### `{entity.name}`", 1)[1].split("###", 1)[0]
+        for name, ftype in entity.fields.items():
+            assert f"| `{name}` | {ftype} |" in section, (entity.name, name)
