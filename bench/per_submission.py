@@ -24,7 +24,7 @@ def main(n: int) -> None:
     path = REPO / "examples" / "non-compliant.yaml"
     t0 = time.perf_counter()
     _, compiled = compile_rules()
-    evaluator = Evaluator(compiled)  # type: ignore[arg-type]
+    evaluator = Evaluator(compiled)
     setup = time.perf_counter() - t0
     geography = geography_for("2023-04-01")
     stages: dict[str, list[float]] = {k: [] for k in ("load", "validate", "facts", "engine", "results", "total")}

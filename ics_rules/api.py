@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from .loading import Document, load_file, parse_text
 from .problems import InputError, Problem
@@ -15,8 +15,12 @@ from .rulesets import Ruleset, load_rulesets
 from .resources import default_ruleset_paths
 from .validation import validate_submission
 
+if TYPE_CHECKING:
+    from .compiler import CompiledRulesets
+    from .evaluation import Evaluator
+
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
-_EVALUATORS: dict[str, object] = {}  # compiled-ruleset digest -> Evaluator, reused across calls
+_EVALUATORS: dict[str, "Evaluator"] = {}  # compiled-ruleset digest -> Evaluator, reused across calls
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:
@@ -55,7 +59,7 @@ def _load_and_validate(path: str) -> tuple[Document | None, InputReport]:
     return doc, report
 
 
-def compile_rules(ruleset_paths: Iterable[str | Path] | None = None) -> tuple[list[Ruleset], object]:
+def compile_rules(ruleset_paths: Iterable[str | Path] | None = None) -> tuple[list[Ruleset], CompiledRulesets]:
     """Load, check and compile rulesets (the bundled ones by default). Raises InputError on a bad ruleset."""
     from .compiler import compile_rulesets  # the engine loads only when rules are actually needed
 
@@ -78,9 +82,9 @@ def check(paths: Iterable[str], rulesets: Iterable[str | Path] | None = None, as
     from .evaluation import Evaluator
 
     loaded, compiled = compile_rules(rulesets)
-    evaluator = _EVALUATORS.get(compiled.digest)  # type: ignore[attr-defined]
-    if evaluator is None:  # durable rulesets cannot be freed safely: register each ruleset set once
-        evaluator = _EVALUATORS[compiled.digest] = Evaluator(compiled)  # type: ignore[attr-defined, arg-type]
+    evaluator = _EVALUATORS.get(compiled.digest)
+    if evaluator is None:  # durable rulesets cannot be freed safely: register each set of rules once
+        evaluator = _EVALUATORS[compiled.digest] = Evaluator(compiled)
     report = Report(command="check", as_of=as_of, rulesets=loaded)
     for path in expand_paths(paths):
         doc, entry = _load_and_validate(path)

@@ -181,9 +181,9 @@ class _RuleCompiler:
 
     def plan(self, cond: Condition, entity: str) -> Plan:
         if not has_count(cond):
-            atom = AlphaAtom(self._new_id("a"), entity, alpha_expr(cond))
-            self._add(atom)
-            return PAtom(atom.id)
+            alpha = AlphaAtom(self._new_id("a"), entity, alpha_expr(cond))
+            self._add(alpha)
+            return PAtom(alpha.id)
         if isinstance(cond, All):
             return PAll(tuple(self.plan(c, entity) for c in cond.items))
         if isinstance(cond, AnyOf):
@@ -225,7 +225,7 @@ def _chunk(atoms: dict[str, Atom]) -> list[list[str]]:
     loads: list[dict[str, int]] = []
     for atom_id, atom in atoms.items():
         types = _types_of(atom)
-        for chunk, load in zip(chunks, loads):
+        for chunk, load in zip(chunks, loads, strict=True):
             if all(load.get(t, 0) + types.count(t) <= MAX_RULES_PER_TYPE for t in set(types)):
                 break
         else:
@@ -261,11 +261,14 @@ def durable_definition(compiled: CompiledRulesets, chunk: int, action_for: Any) 
     definition: dict[str, Any] = {}
     for atom_id in compiled.chunks[chunk]:
         atom = compiled.atoms[atom_id]
+        pattern: list[dict[str, Any]]
         if isinstance(atom, AlphaAtom):
             pattern = [{"a": {"$and": [{"t": atom.entity}, atom.expr]}}]
         else:
-            joins = [{rf: {"a": sf}} for rf, sf in atom.join]
-            related = [{"t": atom.related}, *joins] + ([atom.expr] if atom.expr else [])
+            related: list[dict[str, Any]] = [{"t": atom.related}]
+            related += [{rf: {"a": sf}} for rf, sf in atom.join]  # equality joins only
+            if atom.expr:
+                related.append(atom.expr)
             pattern = [{"a": {"t": atom.anchor}}, {"w": {"$and": related}}]
         definition[atom_id] = {"all": pattern, "run": action_for(atom)}
     # The guard: every document fires at least one action, so delete_state never frees uninitialised memory.

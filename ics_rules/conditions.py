@@ -152,15 +152,15 @@ class ConditionParser:
         pairs = []
         for related_field, own_field in on_node.items():
             self._check_field(related_field, of, join_pointer(join_pointer(pointer, "on"), related_field), key=True)
-            where = join_pointer(join_pointer(pointer, "on"), related_field)
+            at = join_pointer(join_pointer(pointer, "on"), related_field)
             if not isinstance(own_field, str):
-                raise self._fail(where, "join fields are field names")
-            own_type = self._check_field(own_field, entity, where)
+                raise self._fail(at, "join fields are field names")
+            own_type = self._check_field(own_field, entity, at)
             related_type = ENTITY_TYPES[of].fields[related_field]
             if own_type != related_type:
-                raise self._fail(where, f"cannot join {of}.{related_field} ({related_type}) to {entity}.{own_field} ({own_type})")
+                raise self._fail(at, f"cannot join {of}.{related_field} ({related_type}) to {entity}.{own_field} ({own_type})")
             pairs.append((related_field, own_field))
-        where = None
+        where: Condition | None = None
         if "where" in body:
             where = self._parse(body["where"], join_pointer(pointer, "where"), of, nested_count=True)
         bounds = {}

@@ -14,7 +14,7 @@ from typing import Any, Callable
 import durable_rules_engine
 from durable import engine as durable_engine
 
-from .compiler import SENTINEL_TYPE, AlphaAtom, CompiledRulesets, durable_definition
+from .compiler import SENTINEL_TYPE, AlphaAtom, Atom, CompiledRulesets, durable_definition
 
 logging.getLogger("durable").setLevel(logging.CRITICAL)
 
@@ -40,6 +40,14 @@ class Hits:
 _instances = itertools.count()
 
 
+def _collect_errors(errors: list[Any]) -> Callable[[Any, Any], None]:
+    """The completion callback durable_rules calls after each action, with an error or None."""
+    def callback(error: Any, _state: Any) -> None:
+        if error:
+            errors.append(error)
+    return callback
+
+
 class RuleEngine:
     """Compiled rules registered once; evaluate any number of documents, one live state at a time."""
 
@@ -49,7 +57,7 @@ class RuleEngine:
         self._docs = itertools.count()
         self._register()
 
-    def _action(self, atom: AlphaAtom | Any) -> Callable[[Any], None]:
+    def _action(self, atom: Atom | None) -> Callable[[Any], None]:
         sink = self._sink
         if atom is None:
             def guard(c: Any) -> None:  # exactly one positional parameter keeps the action synchronous
@@ -78,7 +86,7 @@ class RuleEngine:
         payload = json.dumps([{**f, "sid": sid} for f in facts] + [{"t": SENTINEL_TYPE, "sid": sid}],
                              ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         broken = False
-        for i, (name, ruleset) in enumerate(zip(self.names, self.rulesets)):
+        for i, (name, ruleset) in enumerate(zip(self.names, self.rulesets, strict=True)):
             self._sink.clear()
             try:
                 code, offset = durable_rules_engine.assert_facts(ruleset._handle, payload)
@@ -90,7 +98,7 @@ class RuleEngine:
             try:
                 if code not in (0, _NOT_HANDLED):
                     raise RuntimeError(f"the engine merged facts it should have kept apart (code {code})")
-                ruleset.do_actions(offset, lambda e, _state: errors.append(e) if e else None)
+                ruleset.do_actions(offset, _collect_errors(errors))
                 state = self.host.get_state(name, sid)
                 if errors or "exception" in state:  # durable swallows action errors into the state
                     raise RuntimeError(str(errors[0] if errors else state["exception"]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from .loading import Document
 from .reference import Geography
@@ -192,6 +192,3 @@ def build_entities(doc: Document, geography: Geography | None) -> list[Entity]:
                 add("reference_area", i, area, row.get("name", area), "", {**row, "code": area, "valid_from": geography.valid_from})
     return out
 
-
-def entity_types_used(entities: Iterable[Entity]) -> set[str]:
-    return {e.type for e in entities}

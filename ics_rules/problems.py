@@ -17,12 +17,7 @@ class Problem:
     kind: str = "schema"  # syntax | schema | reference | ruleset | io
 
     def location(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return where
+        return format_location(self.file, self.line, self.column)
 
     def __str__(self) -> str:
         parts = [self.location()]
@@ -50,6 +45,13 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+
+def format_location(file: str, line: int | None, column: int | None) -> str:
+    """`file:line:column`, as far as it is known: the form editors and terminals link to."""
+    if line is None:
+        return file
+    return f"{file}:{line}" + (f":{column}" if column is not None else "")
 
 
 def pointer_to_field(pointer: str) -> str:

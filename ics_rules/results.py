@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .problems import Problem
+from .problems import Problem, format_location
 
 STATUSES = ("pass", "fail", "review", "waived", "not_applicable", "error")
 SEVERITIES = ("required", "expected", "advisory")
@@ -21,12 +21,7 @@ class Subject:
     column: int | None
 
     def location(self) -> str:
-        out = self.file
-        if self.line is not None:
-            out += f":{self.line}"
-            if self.column is not None:
-                out += f":{self.column}"
-        return out
+        return format_location(self.file, self.line, self.column)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,6 @@ class Citation:
     paragraph: str
     quote: str | None
 
-    def short(self) -> str:
-        return f"para {self.paragraph}"
-
 
 @dataclass(frozen=True)
 class Rule:

@@ -36,7 +36,11 @@ def _describe(value: Any) -> str:
         return f"the number {value}"
     if value is None:
         return "nothing"
-    return _TYPE_NAMES.get({dict: "object", list: "array"}.get(type(value), ""), type(value).__name__)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
 
 
 def _pointer(path: Iterable[Any]) -> str:
@@ -63,8 +67,10 @@ def _problems_for(error: ValidationError, doc: Document) -> list[Problem]:
         return [doc.problem(pointer, f"missing required field '{k}'") for k in missing]
     if v == "type":
         want = error.validator_value
-        wants = " or ".join(_TYPE_NAMES.get(t, t) for t in (want if isinstance(want, list) else [want]))
+        wants = " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in (want if isinstance(want, list) else [want]))
         return [doc.problem(pointer, f"expected {wants}, got {_describe(inst)}")]
+    if v == "minLength" or (v == "pattern" and isinstance(inst, str) and not inst.strip()):
+        return [doc.problem(pointer, "must not be empty")]
     if v == "pattern":
         desc = schema.get("description", "")
         return [doc.problem(pointer, f"'{inst}' is not in the right format: {desc}".rstrip(": "))]
@@ -78,8 +84,6 @@ def _problems_for(error: ValidationError, doc: Document) -> list[Problem]:
         return [doc.problem(pointer, f"needs at least {error.validator_value} entr{'y' if error.validator_value == 1 else 'ies'}")]
     if v == "uniqueItems":
         return [doc.problem(pointer, "lists the same entry more than once")]
-    if v == "minLength" or (v == "pattern" and inst == ""):
-        return [doc.problem(pointer, "must not be empty")]
     return [doc.problem(pointer, error.message)]
 
 

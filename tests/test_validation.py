@@ -27,7 +27,7 @@ def test_invalid_example_gives_each_problem_with_file_line_column_and_field() ->
         "examples/invalid.yaml:26:59: primary_care_networks[0].clinical_director.gmc_number: '12345' is not in the right format",
     ]
     assert len(found) == len(expected_prefixes)
-    for got, want in zip(found, expected_prefixes):
+    for got, want in zip(found, expected_prefixes, strict=True):
         assert got.startswith(want), (got, want)
 
 
