@@ -16,6 +16,10 @@ from .renderers import RENDERERS, get_renderer
 from .report import FAIL_ON_LEVELS, Report
 
 
+class _OutputError(click.ClickException):
+    exit_code = 2  # a place we cannot write to is a usage problem, not a finding
+
+
 def _as_of(_ctx: Any, _param: Any, value: str | None) -> str | None:
     if value is None:
         return None
@@ -43,7 +47,10 @@ def _emit(report: Report, fmt: str, output: str | None, verbose: bool, fail_on: 
     color = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     text = get_renderer(fmt).render(report, color=color, verbose=verbose, fail_on=fail_on)
     if output:
-        _write_atomically(output, text)
+        try:
+            _write_atomically(output, text)
+        except OSError as exc:
+            raise _OutputError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
     else:
         click.echo(text, nl=False)
 

@@ -134,6 +134,13 @@ def test_output_may_not_overwrite_an_input(tmp_path: Path) -> None:
     assert target.read_bytes() == (EXAMPLES / "compliant.yaml").read_bytes()
 
 
+def test_an_unwritable_output_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = run_cli("check", "--output", str(blocker / "report.json"), "examples/compliant.yaml")
+    assert proc.returncode == 2 and "cannot write the report to" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_help_names_the_commands_and_exit_codes() -> None:
     proc = run_cli("--help")
     assert proc.returncode == 0 and "check" in proc.stdout and "validate" in proc.stdout
