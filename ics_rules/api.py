@@ -61,11 +61,14 @@ def _load_and_validate(path: str) -> tuple[Document | None, InputReport]:
 
 def compile_rules(ruleset_paths: Iterable[str | Path] | None = None) -> tuple[list[Ruleset], CompiledRulesets]:
     """Load, check and compile rulesets (the bundled ones by default). Raises InputError on a bad ruleset."""
-    from .compiler import compile_rulesets  # the engine loads only when rules are actually needed
+    from .compiler import CompileError, compile_rulesets  # the engine loads only when rules are needed
 
     given = list(ruleset_paths or [])
     rulesets = load_rulesets(given) if given else load_rulesets(list(default_ruleset_paths()), bundled=True)
-    return rulesets, compile_rulesets(rulesets)
+    try:
+        return rulesets, compile_rulesets(rulesets)
+    except CompileError as exc:
+        raise InputError([Problem(file=", ".join(rs.path for rs in rulesets), message=str(exc), kind="ruleset")]) from None
 
 
 def validate(paths: Iterable[str]) -> Report:

@@ -15,7 +15,7 @@ def test_compliant_example_exits_0_with_a_readable_summary() -> None:
     proc = run_cli("check", "examples/compliant.yaml")
     assert proc.returncode == 0, proc.stderr
     assert "examples/compliant.yaml: NHS Greater Manchester Integrated Care (QOP), as of 2023-04-01" in proc.stdout
-    assert "38 results: 32 pass · 6 not applicable" in proc.stdout
+    assert "45 results: 39 pass · 6 not applicable" in proc.stdout
     assert "OK: nothing fails at or above 'required'." in proc.stdout
     assert "\x1b[" not in proc.stdout  # no colour when stdout is not a terminal
 
@@ -24,13 +24,14 @@ def test_non_compliant_example_exits_1_and_lists_each_failure_with_its_place() -
     proc = run_cli("check", "examples/non-compliant.yaml")
     assert proc.returncode == 1
     out = proc.stdout
-    assert out.count("FAIL  ") == 9
+    assert out.count("FAIL  ") == 10
     assert "FAIL  LTP-1.52-PCN-CLINICAL-DIRECTOR  [required, para 1.52]" in out
     assert "PCN U17992 Barrow and Millom PCN has no named clinical director." in out
-    assert "primary care network U17992 (Barrow and Millom PCN) at examples/non-compliant.yaml:46:5" in out
-    assert "provider contract LSC-NHSSC-2023-010 (with University Hospitals of Morecambe Bay NHS Foundation Trust) at examples/non-compliant.yaml:56:5" in out
+    assert "primary care network U17992 (Barrow and Millom PCN) at examples/non-compliant.yaml:47:5" in out
+    assert "provider contract LSC-NHSSC-2023-010 (with University Hospitals of Morecambe Bay NHS Foundation Trust) at examples/non-compliant.yaml:57:5" in out
     assert "fix: Name the PCN's clinical director" in out
-    assert "9 fail (8 required, 1 expected)" in out
+    assert "board member David Tennant-Hughes at examples/non-compliant.yaml:36:7" in out
+    assert "10 fail (8 required, 2 expected)" in out
 
 
 def test_invalid_example_exits_2_with_schema_errors_and_no_traceback() -> None:
@@ -54,7 +55,7 @@ def test_json_report_validates_against_the_report_schema(tmp_path: Path) -> None
     report = json.loads(out.read_text())
     jsonschema.Draft202012Validator(load_schema("report"), format_checker=jsonschema.FormatChecker()).validate(report)
     assert [i["status"] for i in report["inputs"]] == ["checked", "checked", "invalid"]
-    assert report["summary"]["by_status"]["fail"] == 9 and report["summary"]["results"] == 74
+    assert report["summary"]["by_status"]["fail"] == 10 and report["summary"]["results"] == 85
     assert report["rulesets"][0]["id"] == "ltp-2019" and len(report["rulesets"][0]["sha256"]) == 64
     assert report["inputs"][2]["problems"][0] == {
         "file": "examples/invalid.yaml", "line": 7, "column": 9, "field": "ics.code", "kind": "schema",

@@ -38,6 +38,6 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_elsewhere(tmp_path: Path) -> 
     assert proc.returncode == 1, proc.stderr
     report = json.loads(proc.stdout)
     assert report["rulesets"][0]["path"] == "rulesets/ltp-2019.yaml"
-    assert report["summary"]["by_status"]["fail"] == 9
+    assert report["summary"]["by_status"]["fail"] == 10
     text = subprocess.run([str(env_dir / "bin" / "ics-rules"), "check", "sub.yaml"], cwd=elsewhere, capture_output=True, text=True)
     assert "FAIL  LTP-1.52-PCN-CLINICAL-DIRECTOR" in text.stdout
