@@ -10,6 +10,7 @@ from .facts import ENTITY_TYPES, Entity, build_entities
 from .loading import Document
 from .reference import Geography
 from .results import Result, Subject
+from .rulesets import Rule
 from .templating import render
 
 
@@ -37,7 +38,7 @@ def _truth(plan: Plan, entity: Entity, hits: Hits, matched: dict[str, list[str]]
     return not _truth(plan.item, entity, hits, matched)
 
 
-def _in_force_text(rule: Any) -> str:
+def _in_force_text(rule: Rule) -> str:
     return f"in force from {rule.in_force_from}" + (f" until {rule.in_force_until}" if rule.in_force_until else "")
 
 

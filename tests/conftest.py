@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,12 @@ from typing import Any, Callable
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
+
+# The differential tests run 150 examples each in CI; `HYPOTHESIS_PROFILE=long` runs 5,000 (docs/engine.md).
+settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from ics_rules.loading import load_file
 

@@ -48,6 +48,7 @@ def test_bundled_ruleset_loads_and_every_rule_cites_a_paragraph_of_1_50_to_1_59(
         major, minor = rule.citation.paragraph.split(".")
         assert major == "1" and 50 <= int(minor) <= 59, rule.id
         assert rule.id.startswith(f"LTP-{rule.citation.paragraph}-")
+        assert rule.pass_message, f"{rule.id}: a pass should say what evidence was found"
 
 
 @pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared/seeds is not beside this checkout")
