@@ -30,6 +30,7 @@ def test_non_compliant_example_exits_1_and_lists_each_failure_with_its_place() -
     assert "primary care network U17992 (Barrow and Millom PCN) at examples/non-compliant.yaml:47:5" in out
     assert "provider contract LSC-NHSSC-2023-010 (with University Hospitals of Morecambe Bay NHS Foundation Trust) at examples/non-compliant.yaml:57:5" in out
     assert "fix: Name the PCN's clinical director" in out
+    assert 'plan, para 1.52: "full engagement with primary care, including through a named accountable Clinical Director' in out
     assert "board member David Tennant-Hughes at examples/non-compliant.yaml:36:7" in out
     assert "10 fail (8 required, 2 expected)" in out
 

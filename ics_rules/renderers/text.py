@@ -42,7 +42,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, fail_o
         by_input.setdefault(r.subject.file, []).append(r)
     sections = []
     for entry in report.inputs:
-        results = sorted(by_input.get(entry.path, []), key=lambda r: _ORDER[r.status])
+        results = sorted(by_input.get(entry.path, []), key=lambda r: (_ORDER[r.status], SEVERITIES.index(r.severity)))
         shown = [r for r in results if verbose or r.status in ("fail", "error", "review", "waived")]
         sections.append({"input": entry, "shown": shown, "tally": _tally(results), "total": len(results)})
     counts = report.counts()
