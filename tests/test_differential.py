@@ -116,7 +116,8 @@ def conditions(leaf: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 
 def counts() -> st.SearchStrategy[Count]:
-    bounds = st.tuples(st.one_of(st.none(), st.integers(0, 3)), st.one_of(st.none(), st.integers(0, 3))).filter(lambda b: b != (None, None))
+    bound = st.integers(0, 3)
+    bounds = st.one_of(st.tuples(bound, st.none()), st.tuples(st.none(), bound), st.tuples(bound, bound))
     def build(of: str, where: Any, b: tuple[Any, Any]) -> Count:
         return Count(of, (("ics", "code"),), where, b[0], b[1], None)
     return st.one_of(
