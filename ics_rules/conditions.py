@@ -151,12 +151,11 @@ class ConditionParser:
             raise self._fail(join_pointer(pointer, "on"), "'on' is a mapping {related field: subject field}")
         pairs = []
         for related_field, own_field in on_node.items():
-            self._check_field(related_field, of, join_pointer(join_pointer(pointer, "on"), related_field), key=True)
             at = join_pointer(join_pointer(pointer, "on"), related_field)
+            related_type = self._check_field(related_field, of, at, key=True)
             if not isinstance(own_field, str):
                 raise self._fail(at, "join fields are field names")
             own_type = self._check_field(own_field, entity, at)
-            related_type = ENTITY_TYPES[of].fields[related_field]
             if own_type != related_type:
                 raise self._fail(at, f"cannot join {of}.{related_field} ({related_type}) to {entity}.{own_field} ({own_type})")
             pairs.append((related_field, own_field))
