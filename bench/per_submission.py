@@ -35,7 +35,7 @@ def main(n: int) -> None:
         b = time.perf_counter()
         assert not validate_submission(doc)
         c = time.perf_counter()
-        entities = build_entities(doc, geography)
+        entities = build_entities(doc, geography, "2023-04-01")
         d = time.perf_counter()
         evaluator.engine.run([e.fact() for e in entities])
         e = time.perf_counter()

@@ -1,11 +1,12 @@
 """ics-rules: check Integrated Care System submissions against the NHS Long Term Plan.
 
-The public API returns data (a Report) and never exits; the CLI is a thin shell over it.
+The public API returns data (a Report, rulesets, matrices, rule-test reports) and never exits; the
+CLI is a thin shell over it.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-from .api import check, compile_rules, validate  # noqa: E402
+from .api import check, compile_rules, load_rules, run_rule_tests, traceability, validate  # noqa: E402
 
-__all__ = ["__version__", "check", "validate", "compile_rules"]
+__all__ = ["__version__", "check", "validate", "compile_rules", "load_rules", "traceability", "run_rule_tests"]

@@ -18,6 +18,8 @@ from .validation import validate_submission
 if TYPE_CHECKING:
     from .compiler import CompiledRulesets
     from .evaluation import Evaluator
+    from .matrix import Matrix
+    from .ruletests import RuleTestReport
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
 _EVALUATORS: dict[str, "Evaluator"] = {}  # compiled-ruleset digest -> Evaluator, reused across calls
@@ -59,12 +61,54 @@ def _load_and_validate(path: str) -> tuple[Document | None, InputReport]:
     return doc, report
 
 
+def _ruleset_files(ruleset_paths: Iterable[str | Path] | None) -> tuple[list[Path], bool]:
+    given = [Path(p) for p in ruleset_paths or []]
+    return (given, False) if given else (list(default_ruleset_paths()), True)
+
+
+def load_rules(ruleset_paths: Iterable[str | Path] | None = None) -> list[Ruleset]:
+    """The rulesets (the bundled ones by default), checked. Raises InputError on a bad ruleset."""
+    files, bundled = _ruleset_files(ruleset_paths)
+    return load_rulesets(list(files), bundled=bundled)
+
+
+def traceability(ruleset_paths: Iterable[str | Path] | None = None) -> list[tuple[Ruleset, "Matrix", list[Problem]]]:
+    """Each ruleset with its traceability matrix (`matrix/<file>` beside it) and where the two disagree."""
+    from .matrix import consistency_problems, load_matrix, matrix_path_for
+
+    files, bundled = _ruleset_files(ruleset_paths)
+    out = []
+    for path, ruleset in zip(files, load_rulesets(list(files), bundled=bundled), strict=True):
+        matrix_file = matrix_path_for(path)
+        if not matrix_file.is_file():
+            raise InputError([Problem(ruleset.path, f"ruleset {ruleset.id} has no traceability matrix (expected {matrix_file})", kind="io")])
+        matrix = load_matrix(matrix_file, f"rulesets/matrix/{path.name}" if bundled else None)
+        out.append((ruleset, matrix, consistency_problems(matrix, ruleset)))
+    return out
+
+
+def run_rule_tests(ruleset_paths: Iterable[str | Path] | None = None, cases: str | Path | None = None) -> list["RuleTestReport"]:
+    """Run each ruleset's own cases (`tests/<file>` beside it, or `cases` for a single ruleset)."""
+    from .ruletests import cases_path_for, run_cases
+
+    files, bundled = _ruleset_files(ruleset_paths)
+    rulesets = load_rulesets(list(files), bundled=bundled)
+    if cases is not None and len(rulesets) != 1:
+        raise InputError([Problem(str(cases), "a cases file can only be given with exactly one ruleset", kind="io")])
+    reports = []
+    for path, ruleset in zip(files, rulesets, strict=True):
+        cases_file = Path(cases) if cases is not None else cases_path_for(path)
+        if not cases_file.is_file():
+            raise InputError([Problem(ruleset.path, f"ruleset {ruleset.id} has no test cases (expected {cases_file})", kind="io")])
+        reports.append(run_cases(ruleset, cases_file))
+    return reports
+
+
 def compile_rules(ruleset_paths: Iterable[str | Path] | None = None) -> tuple[list[Ruleset], CompiledRulesets]:
     """Load, check and compile rulesets (the bundled ones by default). Raises InputError on a bad ruleset."""
     from .compiler import CompileError, compile_rulesets  # the engine loads only when rules are needed
 
-    given = list(ruleset_paths or [])
-    rulesets = load_rulesets(given) if given else load_rulesets(list(default_ruleset_paths()), bundled=True)
+    rulesets = load_rules(ruleset_paths)
     try:
         return rulesets, compile_rulesets(rulesets)
     except CompileError as exc:

@@ -116,5 +116,122 @@ def validate(paths: tuple[str, ...], fmt: str, output: str | None) -> None:
     sys.exit(report.exit_code())
 
 
+def _fail_on_input(exc: InputError, what: str) -> None:
+    for problem in exc.problems:
+        click.echo(str(problem), err=True)
+    click.echo(what, err=True)
+    sys.exit(2)
+
+
+_ruleset_option = click.option("--ruleset", "rulesets", multiple=True, type=click.Path(dir_okay=False, exists=True),
+                               help="A ruleset file (repeatable). Default: the bundled rulesets.")
+_listing_format = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                               help="Output format.")
+
+
+def _echo_json(data: Any) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@main.group()
+def rules() -> None:
+    """List the rules, show one, or print the traceability matrix from the plan to the rules."""
+
+
+@rules.command("list")
+@_ruleset_option
+@_listing_format
+def rules_list(rulesets: tuple[str, ...], fmt: str) -> None:
+    """Every rule: id, severity, scope, paragraph, dates in force and title."""
+    from .api import load_rules
+    from .listing import rule_to_dict, rules_table
+
+    try:
+        loaded = load_rules(list(rulesets) or None)
+    except InputError as exc:
+        _fail_on_input(exc, "The ruleset is invalid.")
+    if fmt == "json":
+        _echo_json([{"id": rs.id, "version": rs.version, "rules": [rule_to_dict(r) for r in rs.rules]} for rs in loaded])
+    else:
+        click.echo(rules_table(loaded), nl=False)
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@_ruleset_option
+@_listing_format
+def rules_show(rule_id: str, rulesets: tuple[str, ...], fmt: str) -> None:
+    """One rule: title, severity, dates, citation and quote, its condition in words, and remediation."""
+    from .api import load_rules
+    from .listing import rule_detail, rule_to_dict
+
+    try:
+        loaded = load_rules(list(rulesets) or None)
+    except InputError as exc:
+        _fail_on_input(exc, "The ruleset is invalid.")
+    found = [r for rs in loaded for r in rs.rules if r.id == rule_id.upper()]
+    if not found:
+        near = [r.id for rs in loaded for r in rs.rules if rule_id.upper() in r.id]
+        hint = f" Did you mean: {', '.join(near[:5])}?" if near else " `ics-rules rules list` shows them all."
+        raise click.UsageError(f"no rule '{rule_id}'.{hint}")
+    if fmt == "json":
+        _echo_json(rule_to_dict(found[0]))
+    else:
+        click.echo(rule_detail(found[0]), nl=False)
+
+
+@rules.command("matrix")
+@_ruleset_option
+@_listing_format
+def rules_matrix(rulesets: tuple[str, ...], fmt: str) -> None:
+    """Every requirement sentence of the sources, with the rules covering it or why none can.
+
+    Exits 2 when the matrix and the ruleset disagree (a rule in no row, a cited paragraph the matrix
+    lacks, a row naming a rule that does not exist)."""
+    from .api import traceability
+    from .listing import matrix_text
+
+    try:
+        traced = traceability(list(rulesets) or None)
+    except InputError as exc:
+        _fail_on_input(exc, "The ruleset or its matrix is invalid.")
+    if fmt == "json":
+        _echo_json([{**matrix.to_dict(), "problems": [p.to_dict() for p in problems]} for _, matrix, problems in traced])
+    else:
+        for _, matrix, _problems in traced:
+            click.echo(matrix_text(matrix), nl=False)
+    problems = [p for _, _, ps in traced for p in ps]
+    for p in problems:
+        click.echo(f"MATRIX PROBLEM: {p}", err=True)
+    sys.exit(2 if problems else 0)
+
+
+@main.command("test")
+@click.argument("ruleset", required=False, type=click.Path(dir_okay=False, exists=True))
+@click.option("--cases", type=click.Path(dir_okay=False, exists=True),
+              help="The cases file. Default: tests/<ruleset file name> beside the ruleset.")
+@_listing_format
+def test_command(ruleset: str | None, cases: str | None, fmt: str) -> None:
+    """Run a ruleset's own cases (default: the bundled rulesets) and report per-rule coverage.
+
+    Each rule needs a passing case and a failing case. Exit 0 when every case holds and every rule is
+    covered; 1 when a case fails or a rule lacks a case; 2 when the ruleset or the cases file is invalid."""
+    from .api import run_rule_tests
+    from .listing import ruletest_text
+
+    try:
+        reports = run_rule_tests([ruleset] if ruleset else None, cases)
+    except InputError as exc:
+        _fail_on_input(exc, "The ruleset or its cases are invalid; nothing was tested.")
+    if fmt == "json":
+        _echo_json([r.to_dict() for r in reports])
+    else:
+        for report in reports:
+            click.echo(ruletest_text(report), nl=False)
+    sys.exit(0 if all(r.ok for r in reports) else 1)
+
+
 if __name__ == "__main__":
     main()

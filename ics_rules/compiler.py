@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from .conditions import All, AnyOf, Condition, Count, FieldTest, Not, has_count
+from .conditions import All, AnyOf, Condition, Count, FieldRef, FieldTest, Not, has_count
 from .facts import ENTITY_TYPES, RESERVED_FIELDS
 from .rulesets import Rule, Ruleset
 
@@ -143,7 +143,22 @@ _OPPOSITE = {"lt": "$gte", "le": "$gt", "gt": "$lte", "ge": "$lt"}
 _DIRECT = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 
 
+def _reference_expr(t: FieldTest, negate: bool) -> dict[str, Any]:
+    """A comparison with another field of the same fact (durable's `$m`); false when either is missing."""
+    f, g = t.field, t.value.field
+    op, ref = t.op, {"$m": t.value.field}
+    if op == "ne":
+        op, negate = "eq", not negate
+    if not negate:
+        test = {f: ref} if op == "eq" else {_DIRECT[op]: {f: ref}}
+        return {"$and": [{"$ex": {f: 1}}, {"$ex": {g: 1}}, test]}
+    opposite = {"$neq": {f: ref}} if op == "eq" else {_OPPOSITE[op]: {f: ref}}
+    return {"$or": [{"$nex": {f: 1}}, {"$nex": {g: 1}}, opposite]}
+
+
 def _field_expr(t: FieldTest, negate: bool) -> dict[str, Any]:
+    if isinstance(t.value, FieldRef):
+        return _reference_expr(t, negate)
     f = t.field
     missing = {"$nex": {f: 1}}
     op = t.op
@@ -193,7 +208,7 @@ class _RuleCompiler:
         assert isinstance(cond, Count)
         if cond.of == "reference_area":
             self.reference_fields |= {rf for rf, _ in cond.on}
-            self.reference_fields |= _fields_of(cond.where)
+            self.reference_fields |= fields_of(cond.where)
         atom = PairAtom(self._new_id("p"), entity, cond.of, cond.on, alpha_expr(cond.where) if cond.where else None)
         self._add(atom)
         return PCount(atom.id, cond.at_least, cond.at_most, cond.name)
@@ -203,16 +218,17 @@ class _RuleCompiler:
         self.mine.append(atom.id)
 
 
-def _fields_of(cond: Condition | None) -> set[str]:
+def fields_of(cond: Condition | None) -> set[str]:
+    """Fields of the subject entity a condition reads (counts read other entities' fields)."""
     if cond is None:
         return set()
     if isinstance(cond, FieldTest):
-        return {cond.field}
+        return {cond.field} | ({cond.value.field} if isinstance(cond.value, FieldRef) else set())
     if isinstance(cond, Not):
-        return _fields_of(cond.item)
+        return fields_of(cond.item)
     if isinstance(cond, Count):
         return set()
-    return set().union(*(_fields_of(c) for c in cond.items))
+    return set().union(*(fields_of(c) for c in cond.items))
 
 
 def _types_of(atom: Atom) -> list[str]:

@@ -4,6 +4,8 @@ entity registry, so that a misspelt operator or field is an error with a line, n
 Semantics (the engine and the tests' reference evaluator both follow them):
 - A field test on a missing field is false, except `not_equals`, `not_in` and `present: false`, which are
   the exact negations of `equals`, `in` and `present: true`.
+- A comparison's value may be another field of the same entity, written `{field: <name>}`; it is false when
+  either field is missing (and its negation true).
 - `count` counts the related entities joined by equality on `on` that satisfy `where`.
 """
 from __future__ import annotations
@@ -25,10 +27,17 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
+class FieldRef:
+    """The value of another field of the same entity, as the right-hand side of a comparison."""
+
+    field: str
+
+
+@dataclass(frozen=True)
 class FieldTest:
     field: str
     op: str  # eq ne in not_in lt le gt ge present
-    value: Any
+    value: Any  # a constant, a tuple of constants (in/not_in), or a FieldRef
 
 
 @dataclass(frozen=True)
@@ -201,12 +210,24 @@ class ConditionParser:
             return FieldTest(node["field"], op, value)
         if op in ("lt", "le", "gt", "ge") and ftype not in ORDERED_TYPES:
             raise self._fail(vp, f"'{word}' compares numbers or dates, but {node['field']} is {ftype}")
+        if isinstance(value, dict):
+            return FieldTest(node["field"], op, self._reference(value, op, word, ftype, node["field"], entity, vp))
         values = value if op in ("in", "not_in") else [value]
         if op in ("in", "not_in") and (not isinstance(value, list) or not value):
             raise self._fail(vp, f"'{word}' takes a non-empty list")
         for v in values:
             self._check_value(v, ftype, node["field"], vp)
         return FieldTest(node["field"], op, tuple(value) if op in ("in", "not_in") else value)
+
+    def _reference(self, value: dict[str, Any], op: str, word: str, ftype: str, name: str, entity: str, pointer: str) -> FieldRef:
+        if set(value) != {"field"} or not isinstance(value["field"], str):
+            raise self._fail(pointer, f"'{word}' takes a value, or {{field: <name>}} to compare with another field")
+        if op in ("in", "not_in"):
+            raise self._fail(pointer, f"'{word}' takes a list of values, not another field")
+        other = self._check_field(value["field"], entity, join_pointer(pointer, "field"))
+        if other != ftype:
+            raise self._fail(pointer, f"cannot compare {name} ({ftype}) with {value['field']} ({other})")
+        return FieldRef(value["field"])
 
     def _check_value(self, value: Any, ftype: str, name: str, pointer: str) -> None:
         ok = {

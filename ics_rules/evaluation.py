@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
-from .compiler import CompiledRule, CompiledRulesets, PAll, PAny, PAtom, PCount, Plan, PNot
+from .compiler import CompiledRule, CompiledRulesets, PAll, PAny, PAtom, PCount, Plan, PNot, fields_of
 from .engine import Hits, RuleEngine
 from .facts import ENTITY_TYPES, Entity, build_entities
 from .loading import Document
 from .reference import Geography
-from .results import Result, Subject
+from .results import Evidence, Result, Subject
 from .rulesets import Rule
 from .templating import render
 
@@ -42,6 +43,29 @@ def _in_force_text(rule: Rule) -> str:
     return f"in force from {rule.in_force_from}" + (f" until {rule.in_force_until}" if rule.in_force_until else "")
 
 
+@lru_cache(maxsize=None)
+def _rule_fields(rule: Rule) -> tuple[str, ...]:
+    return tuple(sorted(fields_of(rule.require) | fields_of(rule.when)))
+
+
+def _evidence(rule: Rule, entity: Entity, doc: Document) -> tuple[Evidence, ...]:
+    """The places in the submission the rule's own fields come from, for fields read from outside the
+    subject's node: the value when it is written, else the section it belongs in, if that is written."""
+    sources = ENTITY_TYPES[entity.type].sources
+    out, seen = [], set()
+    for name in _rule_fields(rule):
+        pointer = sources.get(name)
+        if pointer is None:
+            continue
+        at = pointer if pointer in doc.positions else pointer.rsplit("/", 1)[0]
+        if at in seen or at not in doc.positions or at in ("", entity.pointer):
+            continue
+        seen.add(at)
+        line, column = doc.positions[at]
+        out.append(Evidence(name, at, line, column))
+    return tuple(sorted(out, key=lambda e: (e.line or 0, e.column or 0)))
+
+
 class Evaluator:
     """Holds the compiled rules and their engine; evaluates one validated submission at a time."""
 
@@ -50,7 +74,7 @@ class Evaluator:
         self.engine = RuleEngine(compiled)
 
     def evaluate(self, doc: Document, as_of: str, geography: Geography | None) -> list[Result]:
-        entities = build_entities(doc, geography)
+        entities = build_entities(doc, geography, as_of)
         by_type: dict[str, list[Entity]] = defaultdict(list)
         by_fact: dict[str, Entity] = {}
         for e in entities:
@@ -97,7 +121,8 @@ class Evaluator:
         subject = Subject(entity.type, entity.key, entity.name, doc.path, entity.pointer,
                           pos[0] if pos else None, pos[1] if pos else None)
         citation = {"document": rule.citation.document, "paragraph": rule.citation.paragraph, "quote": rule.citation.quote}
-        return Result(rule.id, rule.title, rule.severity, status, message, citation, rule.remediation, subject, rule.ruleset)
+        return Result(rule.id, rule.title, rule.severity, status, message, citation, rule.remediation, subject, rule.ruleset,
+                      _evidence(rule, entity, doc))
 
     @staticmethod
     def _context(entity: Entity, matched: dict[str, list[str]], by_fact: dict[str, Entity], as_of: str, rule: Any, status: str) -> dict[str, Any]:

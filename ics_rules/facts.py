@@ -22,9 +22,50 @@ class EntityType:
     fields: Mapping[str, FieldType]
     # related entity type -> default equality join {related field: this entity's field}
     relations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # field -> where in the submission it is read from, when that is outside the entity's own node
+    # (results cite it as evidence, so a finding about the ICS points at the section that failed)
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 _IN_ICS = {"ics": "code"}
+
+# ICS fields copied straight from one place in the submission: the value is read from the pointer,
+# and results cite the pointer as evidence.
+ICS_VALUES: dict[str, str] = {
+    "name": "/ics/name", "region": "/ics/region", "as_at": "/ics/as_at", "population": "/ics/population",
+    "chair_name": "/partnership_board/chair/name", "chair_non_executive": "/partnership_board/chair/non_executive",
+    "chair_local_appointment": "/partnership_board/chair/appointment/local",
+    "chair_appointment_date": "/partnership_board/chair/appointment/date",
+    "chair_approved_by": "/partnership_board/chair/approval/by", "chair_approval_date": "/partnership_board/chair/approval/date",
+    "chair_approval_reference": "/partnership_board/chair/approval/reference",
+    "non_executive_involvement": "/partnership_board/non_executive_involvement/description",
+    "cancer_alliance_code": "/cancer_alliance/code", "cancer_alliance_name": "/cancer_alliance/name",
+    "clinical_senate_code": "/clinical_senate/code", "clinical_senate_name": "/clinical_senate/name",
+    "commissioning_arrangements": "/commissioning/arrangements", "commissioning_shared_decisions": "/commissioning/shared_decisions",
+    "clinical_lead_name": "/clinical_leadership/lead/name", "clinical_lead_gmc_number": "/clinical_leadership/lead/gmc_number",
+    "clinical_leadership_accountable": "/clinical_leadership/accountable_to_ics",
+    "clinical_leadership_description": "/clinical_leadership/description",
+    "clinical_capacity": "/capacity/clinical/description", "management_capacity": "/capacity/management/description",
+    "objectives_agreed_with_name": "/system_objectives/agreed_with/name",
+    "objectives_agreed_with_role": "/system_objectives/agreed_with/role",
+    "objectives_agreed_with_region": "/system_objectives/agreed_with/region", "objectives_agreed_on": "/system_objectives/agreed_on",
+    "workforce_strategy_published": "/workforce_strategy/published",
+    "workforce_strategy_aligned_with_people_plan": "/workforce_strategy/aligned_with_people_plan",
+    "workforce_strategy_document": "/workforce_strategy/document",
+    "five_year_plan_submitted": "/finance/five_year_plan/submitted", "five_year_plan_document": "/finance/five_year_plan/document",
+    "system_plan_year": "/finance/system_plan/year", "system_plan_submitted": "/finance/system_plan/submitted",
+}
+# ICS fields computed from a list in the submission, with the list they come from.
+ICS_DERIVED: dict[str, str] = {
+    "footprint_count": "/ics/footprint", "place_count": "/ics/places", "predecessor_stp_count": "/ics/predecessor_stps",
+    "clinical_capacity_organisation_count": "/capacity/clinical/drawn_from",
+    "clinical_capacity_drawn_from": "/capacity/clinical/drawn_from",
+    "management_capacity_organisation_count": "/capacity/management/drawn_from",
+    "management_capacity_drawn_from": "/capacity/management/drawn_from",
+    "control_total_change_count": "/finance/control_total/changes",
+    "control_total_net_change_thousands": "/finance/control_total/changes",
+}
+ICS_SOURCES = {**ICS_VALUES, **ICS_DERIVED}
 
 ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in [
     EntityType("ics", "ICS", {
@@ -33,14 +74,29 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in [
         "chair_name": "string", "chair_non_executive": "boolean", "chair_local_appointment": "boolean",
         "chair_appointment_date": "date", "chair_approved_by": "string", "chair_approval_date": "date",
         "chair_approval_reference": "string", "non_executive_involvement": "string",
-        "cancer_alliance_code": "string", "cancer_alliance_name": "string", "clinical_senate_name": "string",
+        "cancer_alliance_code": "string", "cancer_alliance_name": "string", "clinical_senate_code": "string",
+        "clinical_senate_name": "string", "as_of": "date", "as_of_financial_year": "string",
+        "commissioning_arrangements": "string", "commissioning_shared_decisions": "string",
+        "clinical_lead_name": "string", "clinical_lead_gmc_number": "string", "clinical_leadership_accountable": "boolean",
+        "clinical_leadership_description": "string",
+        "clinical_capacity": "string", "clinical_capacity_organisation_count": "integer", "clinical_capacity_drawn_from": "string",
+        "management_capacity": "string", "management_capacity_organisation_count": "integer",
+        "management_capacity_drawn_from": "string",
+        "objectives_agreed_with_name": "string", "objectives_agreed_with_role": "string",
+        "objectives_agreed_with_region": "string", "objectives_agreed_on": "date",
+        "workforce_strategy_published": "date", "workforce_strategy_aligned_with_people_plan": "boolean",
+        "workforce_strategy_document": "string", "five_year_plan_submitted": "date", "five_year_plan_document": "string",
+        "system_plan_year": "string", "system_plan_submitted": "date",
+        "control_total_change_count": "integer", "control_total_net_change_thousands": "integer",
     }, {
         "organisation": _IN_ICS, "board_member": _IN_ICS, "primary_care_network": _IN_ICS,
-        "provider_contract": _IN_ICS, "footprint_area": _IN_ICS, "place": _IN_ICS,
-    }),
+        "provider_contract": _IN_ICS, "footprint_area": _IN_ICS, "place": _IN_ICS, "system_objective": _IN_ICS,
+        "service": _IN_ICS, "integration_contract": _IN_ICS, "pooled_budget": _IN_ICS,
+    }, ICS_SOURCES),
     EntityType("organisation", "organisation", {
         "ics": "string", "org_id": "string", "name": "string", "type": "string", "ods_code": "string",
-        "ons_code": "string", "statutory": "boolean",
+        "ons_code": "string", "statutory": "boolean", "operating_plan_year": "string", "operating_plan_agreed": "date",
+        "as_of_financial_year": "string",
     }, {
         "provider_contract": {"provider": "org_id"}, "board_member": {"organisation": "org_id"},
     }),
@@ -57,13 +113,30 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in [
         "ics": "string", "contract_id": "string", "provider": "string", "provider_name": "string", "provider_type": "string",
         "commissioner": "string", "commissioner_type": "string", "type": "string", "start": "date", "end": "date",
         "term_months": "integer", "collaboration_clause_reference": "string", "collaboration_clause_text": "string",
+        "provider_statutory": "boolean",
     }),
     EntityType("footprint_area", "area", {
-        "ics": "string", "code": "string", "ics_code": "string", "ics_cancer_alliance_code": "string",
+        "ics": "string", "code": "string", "ics_code": "string", "ics_region": "string", "ics_cancer_alliance_code": "string",
     }, {"reference_area": {"code": "code"}}),
     EntityType("place", "place", {
         "ics": "string", "name": "string", "local_authority": "string", "local_authority_name": "string",
-        "health_and_wellbeing_board": "string",
+        "local_authority_type": "string", "health_and_wellbeing_board": "string", "bcf_plan_agreed": "date",
+        "bcf_partner_count": "integer", "bcf_dtoc_reduction": "boolean", "bcf_care_packages": "boolean",
+    }),
+    EntityType("system_objective", "system objective", {
+        "ics": "string", "category": "string", "priority": "string", "description": "string",
+    }),
+    EntityType("service", "service", {
+        "ics": "string", "name": "string", "description": "string", "prevents_avoidable_hospitalisation": "boolean",
+        "tackles_wider_determinants": "boolean",
+    }),
+    EntityType("integration_contract", "integration contract", {
+        "ics": "string", "type": "string", "holder": "string", "holder_name": "string", "holder_type": "string",
+        "holder_statutory": "boolean", "start": "date", "services": "string",
+    }),
+    EntityType("pooled_budget", "pooled budget", {
+        "ics": "string", "model": "string", "description": "string", "partner_count": "integer",
+        "local_authority_partner_count": "integer", "nhs_commissioner_partner_count": "integer",
     }),
     # Rows of the dated reference geography for the areas a submission names (see reference.py).
     EntityType("reference_area", "reference area", {
@@ -94,6 +167,11 @@ class Entity:
         return out
 
 
+def _at(data: Any, pointer: str) -> Any:
+    """The value at a JSON pointer of plain keys, or None where any step is missing."""
+    return _get(data, *pointer.strip("/").split("/"))
+
+
 def _get(data: Any, *path: str) -> Any:
     for part in path:
         if not isinstance(data, dict):
@@ -116,15 +194,31 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def build_entities(doc: Document, geography: Geography | None) -> list[Entity]:
-    """All entities of one submission (and the reference rows it needs), in document order."""
+def financial_year(day: str) -> str:
+    """The NHS financial year (April to March) a date falls in, written as plans name it: 2023/24."""
+    d = date.fromisoformat(day)
+    start = d.year if d.month >= 4 else d.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+COMMISSIONER_TYPES = ("ccg", "integrated_care_board", "nhs_england")
+
+
+def _names(ids: list[str], orgs: dict[str, dict[str, Any]]) -> str | None:
+    return ", ".join(orgs.get(i, {}).get("name", i) for i in ids) or None
+
+
+def build_entities(doc: Document, geography: Geography | None, as_of: str) -> list[Entity]:
+    """All entities of one submission (and the reference rows it needs), in document order.
+
+    The as-of date is a field of the ICS so rules can compare dates in the submission with it."""
     data = doc.data
     ics = data["ics"]
     code = ics["code"]
     board = data.get("partnership_board", {})
-    chair = board.get("chair", {})
     orgs = {o["id"]: o for o in data.get("organisations", [])}
     alliance = _get(data, "cancer_alliance", "code")
+    year = financial_year(as_of)
     out: list[Entity] = []
 
     def add(kind: str, index: int, key: str, name: str, pointer: str, fields: dict[str, Any]) -> None:
@@ -132,22 +226,15 @@ def build_entities(doc: Document, geography: Geography | None) -> list[Entity]:
         out.append(Entity(kind, f"{kind}:{index}", str(key), str(name), pointer, clean))
 
     add("ics", 0, code, ics.get("name", code), "/ics", {
-        "code": code, "name": ics.get("name"), "region": ics.get("region"), "as_at": ics.get("as_at"),
-        "population": ics.get("population"), "footprint_count": len(ics.get("footprint", [])),
-        "place_count": len(ics.get("places", [])), "predecessor_stp_count": len(ics.get("predecessor_stps", [])),
-        "chair_name": chair.get("name"), "chair_non_executive": chair.get("non_executive"),
-        "chair_local_appointment": _get(chair, "appointment", "local"),
-        "chair_appointment_date": _get(chair, "appointment", "date"),
-        "chair_approved_by": _get(chair, "approval", "by"), "chair_approval_date": _get(chair, "approval", "date"),
-        "chair_approval_reference": _get(chair, "approval", "reference"),
-        "non_executive_involvement": _get(board, "non_executive_involvement", "description"),
-        "cancer_alliance_code": alliance, "cancer_alliance_name": _get(data, "cancer_alliance", "name"),
-        "clinical_senate_name": _get(data, "clinical_senate", "name"),
+        "code": code, **{name: _at(data, pointer) for name, pointer in ICS_VALUES.items()},
+        **_ics_derived(data, orgs), "as_of": as_of, "as_of_financial_year": year,
     })
     for i, o in enumerate(data.get("organisations", [])):
         add("organisation", i, o["id"], o["name"], f"/organisations/{i}", {
             "ics": code, "org_id": o["id"], "name": o["name"], "type": o["type"], "ods_code": o.get("ods_code"),
             "ons_code": o.get("ons_code"), "statutory": o.get("statutory"),
+            "operating_plan_year": _get(o, "operating_plan", "year"), "operating_plan_agreed": _get(o, "operating_plan", "agreed"),
+            "as_of_financial_year": year,
         })
     for i, m in enumerate(board.get("members", [])):
         org = orgs.get(m["organisation"], {})
@@ -172,19 +259,50 @@ def build_entities(doc: Document, geography: Geography | None) -> list[Entity]:
             "commissioner_type": commissioner.get("type"), "type": c["type"], "start": c.get("start"), "end": c.get("end"),
             "term_months": _months_between(c.get("start"), c.get("end")),
             "collaboration_clause_reference": clause.get("reference"), "collaboration_clause_text": clause.get("text"),
+            "provider_statutory": provider.get("statutory"),
         })
     footprint = ics.get("footprint", [])
     for i, area in enumerate(footprint):
         row = geography.areas.get(area) if geography else None
         add("footprint_area", i, area, (row or {}).get("name", area), f"/ics/footprint/{i}", {
-            "ics": code, "code": area, "ics_code": code, "ics_cancer_alliance_code": alliance,
+            "ics": code, "code": area, "ics_code": code, "ics_region": ics.get("region"), "ics_cancer_alliance_code": alliance,
         })
     for i, p in enumerate(ics.get("places", [])):
         la = orgs.get(p["local_authority"], {})
+        bcf = p.get("better_care_fund") or {}
         add("place", i, p["name"], p["name"], f"/ics/places/{i}", {
-            "ics": code, "name": p["name"], "local_authority": p["local_authority"],
-            "local_authority_name": la.get("name"), "health_and_wellbeing_board": p.get("health_and_wellbeing_board"),
+            "ics": code, "name": p["name"], "local_authority": p["local_authority"], "local_authority_name": la.get("name"),
+            "local_authority_type": la.get("type"), "health_and_wellbeing_board": p.get("health_and_wellbeing_board"),
+            "bcf_plan_agreed": bcf.get("plan_agreed"), "bcf_partner_count": len(bcf["partners"]) if "partners" in bcf else None,
+            "bcf_dtoc_reduction": bcf.get("dtoc_reduction"), "bcf_care_packages": bcf.get("care_packages"),
         })
+    for i, o in enumerate(_get(data, "system_objectives", "objectives") or []):
+        add("system_objective", i, f"objective {i + 1}", o["description"], f"/system_objectives/objectives/{i}", {
+            "ics": code, "category": o["category"], "priority": o.get("priority"), "description": o["description"],
+        })
+    for i, sv in enumerate(_get(data, "integration", "services") or []):
+        add("service", i, sv["name"], sv["name"], f"/integration/services/{i}", {
+            "ics": code, "name": sv["name"], "description": sv.get("description"),
+            "prevents_avoidable_hospitalisation": sv.get("prevents_avoidable_hospitalisation"),
+            "tackles_wider_determinants": sv.get("tackles_wider_determinants"),
+        })
+    for i, c in enumerate(_get(data, "integration", "contracts") or []):
+        holder = orgs.get(c["holder"], {})
+        label = c["type"].replace("_", " ")
+        add("integration_contract", i, f"{label} contract {i + 1}", f"{label} contract held by {holder.get('name', c['holder'])}",
+            f"/integration/contracts/{i}", {
+                "ics": code, "type": c["type"], "holder": c["holder"], "holder_name": holder.get("name"),
+                "holder_type": holder.get("type"), "holder_statutory": holder.get("statutory"), "start": c.get("start"),
+                "services": c.get("services"),
+            })
+    for i, b in enumerate(data.get("pooled_budgets", [])):
+        partners = [orgs.get(pid, {}) for pid in b["partners"]]
+        add("pooled_budget", i, f"pooled budget {i + 1}", b.get("description") or b["model"].replace("_", " "),
+            f"/pooled_budgets/{i}", {
+                "ics": code, "model": b["model"], "description": b.get("description"), "partner_count": len(partners),
+                "local_authority_partner_count": sum(1 for o in partners if o.get("type") == "local_authority"),
+                "nhs_commissioner_partner_count": sum(1 for o in partners if o.get("type") in COMMISSIONER_TYPES),
+            })
     if geography is not None:
         for i, area in enumerate(sorted(set(footprint))):
             row = geography.areas.get(area)
@@ -192,3 +310,19 @@ def build_entities(doc: Document, geography: Geography | None) -> list[Entity]:
                 add("reference_area", i, area, row.get("name", area), "", {**row, "code": area, "valid_from": geography.valid_from})
     return out
 
+
+
+def _ics_derived(data: dict[str, Any], orgs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The ICS fields counted or summed from lists (their sources are in ICS_DERIVED)."""
+    def listed(pointer: str) -> list[Any]:
+        return _at(data, pointer) or []
+    changes = _at(data, ICS_DERIVED["control_total_change_count"])
+    clinical, management = listed("/capacity/clinical/drawn_from"), listed("/capacity/management/drawn_from")
+    return {
+        "footprint_count": len(listed("/ics/footprint")), "place_count": len(listed("/ics/places")),
+        "predecessor_stp_count": len(listed("/ics/predecessor_stps")),
+        "clinical_capacity_organisation_count": len(set(clinical)), "clinical_capacity_drawn_from": _names(clinical, orgs),
+        "management_capacity_organisation_count": len(set(management)), "management_capacity_drawn_from": _names(management, orgs),
+        "control_total_change_count": len(changes) if changes is not None else None,
+        "control_total_net_change_thousands": sum(c["change_thousands"] for c in changes) if changes is not None else None,
+    }

@@ -25,6 +25,16 @@ class Subject:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """Where in the submission a field the rule read was written (or belongs, when it is missing)."""
+
+    field: str
+    pointer: str
+    line: int | None
+    column: int | None
+
+
+@dataclass(frozen=True)
 class Result:
     rule_id: str
     title: str
@@ -35,6 +45,7 @@ class Result:
     remediation: str
     subject: Subject
     ruleset: str
+    evidence: tuple[Evidence, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

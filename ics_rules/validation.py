@@ -115,7 +115,8 @@ _ORG_REFERENCES = [
     "/capacity/management/drawn_from/*",
     "/integration/contracts/*/holder",
     "/pooled_budgets/*/partners/*",
-    "/better_care_fund/partners/*",
+    "/ics/places/*/better_care_fund/partners/*",
+    "/finance/control_total/changes/*/organisation",
 ]
 
 

@@ -8,13 +8,19 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from ics_rules.conditions import All, AnyOf, Condition, Count, FieldTest, Not
+from ics_rules.conditions import All, AnyOf, Condition, Count, FieldRef, FieldTest, Not
 from ics_rules.facts import Entity
 from ics_rules.rulesets import Rule
 
 
 def field_test(t: FieldTest, fields: dict[str, Any]) -> bool:
     v = fields.get(t.field)
+    if isinstance(t.value, FieldRef):
+        w = fields.get(t.value.field)
+        known = v is not None and w is not None
+        if t.op == "ne":
+            return not (known and v == w)
+        return known and {"eq": v == w, "lt": v < w, "le": v <= w, "gt": v > w, "ge": v >= w}[t.op]
     if t.op == "present":
         return (v is not None) == t.value
     if t.op == "eq":

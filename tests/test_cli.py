@@ -15,7 +15,7 @@ def test_compliant_example_exits_0_with_a_readable_summary() -> None:
     proc = run_cli("check", "examples/compliant.yaml")
     assert proc.returncode == 0, proc.stderr
     assert "examples/compliant.yaml: NHS Greater Manchester Integrated Care (QOP), as of 2023-04-01" in proc.stdout
-    assert "45 results: 39 pass · 6 not applicable" in proc.stdout
+    assert "112 results: 87 pass · 8 review · 17 not applicable" in proc.stdout
     assert "OK: nothing fails at or above 'required'." in proc.stdout
     assert "\x1b[" not in proc.stdout  # no colour when stdout is not a terminal
 
@@ -24,15 +24,16 @@ def test_non_compliant_example_exits_1_and_lists_each_failure_with_its_place() -
     proc = run_cli("check", "examples/non-compliant.yaml")
     assert proc.returncode == 1
     out = proc.stdout
-    assert out.count("FAIL  ") == 10
+    assert out.count("FAIL  ") == 17
     assert "FAIL  LTP-1.52-PCN-CLINICAL-DIRECTOR  [required, para 1.52]" in out
     assert "PCN U17992 Barrow and Millom PCN has no named clinical director." in out
-    assert "primary care network U17992 (Barrow and Millom PCN) at examples/non-compliant.yaml:47:5" in out
-    assert "provider contract LSC-NHSSC-2023-010 (with University Hospitals of Morecambe Bay NHS Foundation Trust) at examples/non-compliant.yaml:57:5" in out
+    assert "primary care network U17992 (Barrow and Millom PCN) at examples/non-compliant.yaml:52:5" in out
+    assert "provider contract LSC-NHSSC-2023-010 (with University Hospitals of Morecambe Bay NHS Foundation Trust) at examples/non-compliant.yaml:62:5" in out
     assert "fix: Name the PCN's clinical director" in out
-    assert 'plan, para 1.52: "full engagement with primary care, including through a named accountable Clinical Director' in out
-    assert "board member David Tennant-Hughes at examples/non-compliant.yaml:36:7" in out
-    assert "10 fail (8 required, 2 expected)" in out
+    assert 'The NHS Long Term Plan, para 1.52: "full engagement with primary care, including through a named accountable Clinical Director' in out
+    assert "board member David Tennant-Hughes at examples/non-compliant.yaml:41:7" in out
+    assert "17 fail (13 required, 4 expected)" in out
+    assert 'Long-term plan: key role for ICSs (Seamus Ward, 7 January 2019), para 5: "However, such changes must be financially neutral."' in out
 
 
 def test_invalid_example_exits_2_with_schema_errors_and_no_traceback() -> None:
@@ -56,7 +57,7 @@ def test_json_report_validates_against_the_report_schema(tmp_path: Path) -> None
     report = json.loads(out.read_text())
     jsonschema.Draft202012Validator(load_schema("report"), format_checker=jsonschema.FormatChecker()).validate(report)
     assert [i["status"] for i in report["inputs"]] == ["checked", "checked", "invalid"]
-    assert report["summary"]["by_status"]["fail"] == 10 and report["summary"]["results"] == 85
+    assert report["summary"]["by_status"]["fail"] == 17 and report["summary"]["results"] == 210
     assert report["rulesets"][0]["id"] == "ltp-2019" and len(report["rulesets"][0]["sha256"]) == 64
     assert report["inputs"][2]["problems"][0] == {
         "file": "examples/invalid.yaml", "line": 7, "column": 9, "field": "ics.code", "kind": "schema",
@@ -94,7 +95,8 @@ def test_directory_and_stdin_inputs() -> None:
 def test_as_of_option(write: Callable[..., Path]) -> None:
     proc = run_cli("check", "--as-of", "2021-06-01", "-v", "examples/compliant.yaml")
     assert "as of 2021-06-01, geography ccg-stp-region-2021-04" in proc.stdout
-    assert "ERROR  LTP-1.52-CANCER-ALLIANCE-FOOTPRINT" in proc.stdout and proc.returncode == 1
+    assert "FAIL  LTP-1.52-CHAIR-APPROVAL" in proc.stdout and proc.returncode == 1  # approved in May 2022
+    assert "NHS Manchester CCG (14L) belongs to Greater Manchester Health and Social Care Partnership" in proc.stdout
     bad = run_cli("check", "--as-of", "2021-02-30", "examples/compliant.yaml")
     assert bad.returncode == 2 and "'2021-02-30' is not a date" in bad.stderr
 
@@ -147,3 +149,34 @@ def test_help_names_the_commands_and_exit_codes() -> None:
     proc = run_cli("--help")
     assert proc.returncode == 0 and "check" in proc.stdout and "validate" in proc.stdout
     assert "Exit codes: 0" in proc.stdout
+
+
+def test_rules_list_names_every_rule_with_its_severity_and_dates() -> None:
+    proc = run_cli("rules", "list")
+    assert proc.returncode == 0
+    from ics_rules.rulesets import load_ruleset
+    rules = load_ruleset(EXAMPLES.parent / "rulesets" / "ltp-2019.yaml").rules
+    lines = [line.split() for line in proc.stdout.splitlines() if line.startswith("  LTP-")]
+    assert [cols[0] for cols in lines] == [r.id for r in rules]
+    single = next(cols for cols in lines if cols[0] == "LTP-1.51-SINGLE-CCG")
+    assert single[1:7] == ["expected", "ics", "1.51", "from", "2019-01-07", "until"] and single[7] == "2022-07-01"
+    data = json.loads(run_cli("rules", "list", "--format", "json").stdout)
+    assert len(data[0]["rules"]) == len(rules) and data[0]["rules"][0]["citation"]["paragraph"] == "1.52"
+
+
+def test_rules_show_gives_citation_quote_condition_in_words_and_remediation() -> None:
+    proc = run_cli("rules", "show", "ltp-1.56-objectives-agreed")
+    assert proc.returncode == 0
+    out = proc.stdout
+    assert out.startswith("LTP-1.56-OBJECTIVES-AGREED: System-wide objectives are agreed with the region's NHS England regional director")
+    assert "severity     required" in out and "in force     from 2019-01-07" in out
+    assert "citation     The NHS Long Term Plan, paragraph 1.56" in out
+    assert "“ICSs will agree system-wide objectives with the relevant NHS England/NHS Improvement regional director”" in " ".join(out.split())
+    assert "- `objectives_agreed_with_region` is `region`" in out
+    assert "- `objectives_agreed_on` is on or before `as_of`" in out
+    assert "remediation\n    Record under system_objectives who agreed the objectives" in out
+    assert "defined in   rulesets/ltp-2019.yaml:" in out
+    review = run_cli("rules", "show", "LTP-1.52-CLINICAL-CAPACITY").stdout
+    assert "passes report 'review'" in review and "- `clinical_capacity_organisation_count` is at least 2" in review
+    missing = run_cli("rules", "show", "CHAIR")
+    assert missing.returncode == 2 and "no rule 'CHAIR'. Did you mean: LTP-1.52-CHAIR-NON-EXECUTIVE, LTP-1.52-CHAIR-APPROVAL?" in missing.stderr

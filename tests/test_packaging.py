@@ -19,7 +19,9 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_elsewhere(tmp_path: Path) -> 
     names = zipfile.ZipFile(wheel).namelist()
     for shipped in ("ics_rules/_data/rulesets/ltp-2019.yaml", "ics_rules/_data/schemas/submission.schema.json",
                     "ics_rules/_data/schemas/ruleset.schema.json", "ics_rules/_data/schemas/report.schema.json",
-                    "ics_rules/_data/reports/templates/text.j2", "ics_rules/_data/reference/geography-2022-07-01.json"):
+                    "ics_rules/_data/reports/templates/text.j2", "ics_rules/_data/reference/geography-2022-07-01.json",
+                    "ics_rules/_data/rulesets/tests/ltp-2019.yaml", "ics_rules/_data/rulesets/matrix/ltp-2019.yaml",
+                    "ics_rules/_data/examples/compliant.yaml", "ics_rules/_data/schemas/ruleset-tests.schema.json"):
         assert shipped in names, shipped
     assert not any(n.startswith(("tests/", "examples/")) for n in names)
 
@@ -38,6 +40,9 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_elsewhere(tmp_path: Path) -> 
     assert proc.returncode == 1, proc.stderr
     report = json.loads(proc.stdout)
     assert report["rulesets"][0]["path"] == "rulesets/ltp-2019.yaml"
-    assert report["summary"]["by_status"]["fail"] == 10
+    assert report["summary"]["by_status"]["fail"] == 17
     text = subprocess.run([str(env_dir / "bin" / "ics-rules"), "check", "sub.yaml"], cwd=elsewhere, capture_output=True, text=True)
     assert "FAIL  LTP-1.52-PCN-CLINICAL-DIRECTOR" in text.stdout
+    for command in (["test"], ["rules", "matrix"], ["rules", "show", "LTP-1.52-CHAIR-APPROVAL"]):
+        proc = subprocess.run([str(env_dir / "bin" / "ics-rules"), *command], cwd=elsewhere, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, (command, proc.stdout[-2000:], proc.stderr)

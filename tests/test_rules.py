@@ -1,18 +1,27 @@
-"""Each shipped rule passes on the compliant example and fails, on the right subject, when its requirement is broken."""
+"""The shipped rules on the shipped examples, and the rule-test runner (`ics-rules test`) itself.
+
+Each rule's own passing and failing cases live in rulesets/tests/ltp-2019.yaml and run through the
+runner below; this file checks whole examples, dates, and that the runner can fail.
+"""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+import yaml
 
 import ics_rules
 from ics_rules.rulesets import load_ruleset
 from ics_rules.results import Result
-from conftest import EXAMPLES, REPO
+from ics_rules.ruletests import run_cases
+from conftest import EXAMPLES, REPO, run_cli
 
-RULESET = load_ruleset(REPO / "rulesets" / "ltp-2019.yaml")
+RULESET_FILE = REPO / "rulesets" / "ltp-2019.yaml"
+CASES_FILE = REPO / "rulesets" / "tests" / "ltp-2019.yaml"
+RULESET = load_ruleset(RULESET_FILE)
 RULE_IDS = [r.id for r in RULESET.rules]
 
 
@@ -26,141 +35,171 @@ def verdicts(results: list[Result], rule_id: str) -> dict[str, Result]:
     return {r.subject.id: r for r in results if r.rule_id == rule_id}
 
 
-def test_compliant_example_passes_every_rule_in_force() -> None:
+def test_every_rule_passes_and_fails_in_its_own_cases() -> None:
+    report = run_cases(RULESET, CASES_FILE)
+    assert [f"{c.name}: {c.failures}" for c in report.cases if not c.ok] == []
+    assert report.uncovered() == {}
+    assert {c.rule for c in report.cases} == set(RULE_IDS)
+
+
+def test_the_test_command_runs_the_bundled_cases_with_full_coverage() -> None:
+    proc = run_cli("test")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"Coverage: {len(RULE_IDS)} of {len(RULE_IDS)} rules have a passing and a failing case (100%)." in proc.stdout
+
+
+def _cases(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    data = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
+    data["base"] = str(EXAMPLES / "compliant.yaml")
+    edit(data)
+    path = tmp_path / "cases.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_wrong_expectation_fails_the_run_and_says_why(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        case = next(c for c in data["cases"] if c["name"] == "an executive chair")
+        case["expect"]["status"] = "pass"
+    proc = run_cli("test", "--cases", str(_cases(tmp_path, edit)), str(RULESET_FILE))
+    assert proc.returncode == 1
+    assert "FAIL    LTP-1.52-CHAIR-NON-EXECUTIVE" in proc.stdout
+    words = " ".join(proc.stdout.split())  # long lines are wrapped
+    assert re.search(r"case 'an executive chair' \(line \d+\): expected pass for QOP, got fail: NHS Greater Manchester Integrated "
+                     r"Care's partnership board chair Dr Helen Ashworth is not a non-executive\.", words)
+
+
+def test_a_rule_without_a_failing_case_fails_coverage(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["cases"] = [c for c in data["cases"] if not (c["rule"] == "LTP-1.52-CLINICAL-SENATE" and "remove" in c)]
+    proc = run_cli("test", "--cases", str(_cases(tmp_path, edit)), str(RULESET_FILE))
+    assert proc.returncode == 1
+    assert "MISSING LTP-1.52-CLINICAL-SENATE" in proc.stdout and "no failing case" in proc.stdout
+    assert f"Coverage: {len(RULE_IDS) - 1} of {len(RULE_IDS)} rules" in proc.stdout
+
+
+def test_a_broken_cases_file_is_a_usage_error_with_its_line(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["cases"][0]["rule"] = "LTP-NO-SUCH-RULE"
+        data["cases"][1]["remove"] = ["/no/such/place"]
+    path = _cases(tmp_path, edit)
+    proc = run_cli("test", "--cases", str(path), str(RULESET_FILE))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{path}:" in proc.stderr and "names rule 'LTP-NO-SUCH-RULE', which ltp-2019 does not have" in proc.stderr
+
+
+def test_a_ruleset_without_cases_cannot_pass(tmp_path: Path) -> None:
+    copy = tmp_path / "mine.yaml"
+    copy.write_text(RULESET_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    proc = run_cli("test", str(copy))
+    assert proc.returncode == 2
+    assert "ruleset ltp-2019 has no test cases (expected " in proc.stderr
+
+
+def test_compliant_example_passes_or_is_for_review_on_every_rule_in_force() -> None:
     results = run(EXAMPLES / "compliant.yaml")
     assert {r.rule_id for r in results} == set(RULE_IDS)
-    assert Counter(r.status for r in results) == {"pass": 39, "not_applicable": 6}
-    not_applicable = {(r.rule_id, r.subject.id) for r in results if r.status == "not_applicable"}
-    assert ("LTP-1.51-SINGLE-CCG", "QOP") in not_applicable  # CCGs were gone by 2023
-    assert all(r.rule_id in ("LTP-1.51-SINGLE-CCG", "LTP-1.52-PROVIDER-CONTRACTS") for r in results if r.status == "not_applicable")
+    statuses = Counter(r.status for r in results)
+    assert set(statuses) == {"pass", "review", "not_applicable"}
+    review_rules = {r.id for r in RULESET.rules if r.outcome == "review"}
+    assert {r.rule_id for r in results if r.status == "review"} == review_rules
+    assert ("LTP-1.51-SINGLE-CCG", "QOP") in {(r.rule_id, r.subject.id) for r in results if r.status == "not_applicable"}
+
+
+NON_COMPLIANT_FAILURES = sorted([
+    ("LTP-1.52-BOARD-VOLUNTARY-SECTOR", "ics", "QE1"),
+    ("LTP-1.52-BOARD-MEMBER-ROLE", "board_member", "David Tennant-Hughes"),
+    ("LTP-1.52-CHAIR-APPROVAL", "ics", "QE1"),
+    ("LTP-1.52-PCN-CLINICAL-DIRECTOR", "primary_care_network", "U17992"),
+    ("LTP-1.52-PCN-CLINICAL-DIRECTOR", "primary_care_network", "U27624"),
+    ("LTP-1.52-PCN-CD-ACCOUNTABLE", "primary_care_network", "U25520"),
+    ("LTP-1.52-PCN-CD-ACCOUNTABLE", "primary_care_network", "U27624"),
+    ("LTP-1.52-CONTRACT-COLLABORATION", "provider_contract", "LSC-NHSSC-2023-010"),
+    ("LTP-1.52-PROVIDER-CONTRACTS", "organisation", "elht"),
+    ("LTP-1.52-PROVIDER-CONTRACTS", "organisation", "bay-health"),
+    ("LTP-1.52-CANCER-ALLIANCE-FOOTPRINT", "footprint_area", "00T"),
+    ("LTP-1.51-FOOTPRINT-IN-ICS", "footprint_area", "00T"),
+    ("LTP-1.54-ICP-HOLDER", "integration_contract", "integrated care provider contract 1"),
+    ("LTP-1.56-OBJECTIVES-AGREED", "ics", "QE1"),
+    ("LTP-1.56-OBJECTIVE-CATEGORIES", "ics", "QE1"),
+    ("LTP-FIN-CONTROL-TOTAL-NEUTRAL", "ics", "QE1"),
+    ("LTP-WORKFORCE-STRATEGY", "ics", "QE1"),
+])
 
 
 def test_non_compliant_example_fails_exactly_the_broken_requirements() -> None:
     results = run(EXAMPLES / "non-compliant.yaml")
     failed = sorted((r.rule_id, r.subject.kind, r.subject.id) for r in results if r.status == "fail")
-    assert failed == sorted([
-        ("LTP-1.52-BOARD-VOLUNTARY-SECTOR", "ics", "QE1"),
-        ("LTP-1.52-BOARD-MEMBER-ROLE", "board_member", "David Tennant-Hughes"),
-        ("LTP-1.52-CHAIR-APPROVAL", "ics", "QE1"),
-        ("LTP-1.52-PCN-CLINICAL-DIRECTOR", "primary_care_network", "U17992"),
-        ("LTP-1.52-PCN-CLINICAL-DIRECTOR", "primary_care_network", "U27624"),
-        ("LTP-1.52-PCN-CD-ACCOUNTABLE", "primary_care_network", "U25520"),
-        ("LTP-1.52-PCN-CD-ACCOUNTABLE", "primary_care_network", "U27624"),
-        ("LTP-1.52-CONTRACT-COLLABORATION", "provider_contract", "LSC-NHSSC-2023-010"),
-        ("LTP-1.52-PROVIDER-CONTRACTS", "organisation", "elht"),
-        ("LTP-1.52-CANCER-ALLIANCE-FOOTPRINT", "footprint_area", "00T"),
-    ])
+    assert failed == NON_COMPLIANT_FAILURES
     pcn = verdicts(results, "LTP-1.52-PCN-CLINICAL-DIRECTOR")["U17992"]
     assert pcn.message == "PCN U17992 Barrow and Millom PCN has no named clinical director."
-    assert (pcn.subject.file, pcn.subject.line, pcn.subject.column) == (str(EXAMPLES / "non-compliant.yaml"), 47, 5)
+    assert (pcn.subject.file, pcn.subject.line, pcn.subject.column) == (str(EXAMPLES / "non-compliant.yaml"), 52, 5)
     assert pcn.citation["paragraph"] == "1.52" and pcn.severity == "required"
     assert verdicts(results, "LTP-1.52-PCN-CD-ACCOUNTABLE")["U17992"].status == "not_applicable"  # no director to be accountable
 
 
+def test_a_finding_about_the_ics_points_at_the_lines_it_read(submission: dict[str, Any], write: Callable[..., Path]) -> None:
+    results = run(EXAMPLES / "non-compliant.yaml")
+    agreed = verdicts(results, "LTP-1.56-OBJECTIVES-AGREED")["QE1"]
+    assert agreed.subject.line == 12  # the ICS itself
+    assert [(e.pointer, e.line) for e in agreed.evidence] == [
+        ("/ics/region", 14), ("/system_objectives/agreed_with/name", 106), ("/system_objectives/agreed_with/region", 106),
+        ("/system_objectives/agreed_on", 107)]
+    # A missing value points at the section it belongs in; a missing section is not invented.
+    approval = verdicts(results, "LTP-1.52-CHAIR-APPROVAL")["QE1"]
+    assert ("chair_approval_date", "/partnership_board/chair/approval") in [(e.field, e.pointer) for e in approval.evidence]
+    senate = verdicts(run(EXAMPLES / "compliant.yaml"), "LTP-1.52-CLINICAL-SENATE")["QOP"]
+    assert [e.pointer for e in senate.evidence] == ["/clinical_senate/name"]
+    del submission["clinical_senate"]
+    assert verdicts(run(write(submission)), "LTP-1.52-CLINICAL-SENATE")["QOP"].evidence == ()
+
+
 @pytest.mark.parametrize("path", ["compliant.yaml", "non-compliant.yaml"])
 def test_exactly_one_result_per_rule_per_entity_in_scope(path: str) -> None:
+    from ics_rules.facts import build_entities
+    from ics_rules.reference import geography_for
+
     results = run(EXAMPLES / path)
     keys = Counter((r.rule_id, r.subject.pointer) for r in results)
     assert max(keys.values()) == 1
-    data = ics_rules.loading.load_file(EXAMPLES / path).data
-    entities = {"ics": 1, "board_member": len(data["partnership_board"]["members"]), "primary_care_network": len(data["primary_care_networks"]),
-                "provider_contract": len(data["provider_contracts"]), "organisation": len(data["organisations"]),
-                "footprint_area": len(data["ics"]["footprint"])}
+    doc = ics_rules.loading.load_file(EXAMPLES / path)
+    entities = Counter(e.type for e in build_entities(doc, geography_for("2023-04-01"), "2023-04-01"))
     assert len(results) == sum(entities[r.scope] for r in RULESET.rules)
 
 
-def _drop_members(*orgs: str) -> Callable[[dict[str, Any]], None]:
-    def mutate(d: dict[str, Any]) -> None:
-        d["partnership_board"]["members"] = [m for m in d["partnership_board"]["members"] if m["organisation"] not in orgs]
-    return mutate
+def test_as_of_dates_change_which_rules_apply_and_what_they_find() -> None:
+    """The same submission, checked as at two dates before its own (2023-04-01)."""
+    early = {(r.rule_id, r.subject.id): r for r in run(EXAMPLES / "compliant.yaml", as_of="2020-01-01")}
+    late = {(r.rule_id, r.subject.id): r for r in run(EXAMPLES / "compliant.yaml", as_of="2022-06-01")}
+    # Dated commitments: in force only in the window the plan gives them.
+    assert early[("LTP-1.59-BCF-DELAYED-TRANSFERS", "Manchester")].status == "pass"  # 2019/20 only
+    assert late[("LTP-1.59-BCF-DELAYED-TRANSFERS", "Manchester")].status == "not_applicable"
+    for rule_id in ("LTP-1.51-FOOTPRINT-IN-ICS", "LTP-1.51-FOOTPRINT-REGION"):  # from April 2021
+        assert early[(rule_id, "14L")].status == "not_applicable" and late[(rule_id, "14L")].status == "pass"
+    assert early[("LTP-WORKFORCE-STRATEGY", "QOP")].status == "not_applicable"  # from April 2022
+    assert late[("LTP-WORKFORCE-STRATEGY", "QOP")].status == "pass"
+    assert early[("LTP-1.51-SINGLE-CCG", "QOP")].status == late[("LTP-1.51-SINGLE-CCG", "QOP")].status == "pass"
+    # The geography is the edition in force: CCGs and the STP in 2022-06, nothing before April 2021.
+    assert "NHS Manchester CCG (14L) belongs to Greater Manchester Health and Social Care Partnership" in late[("LTP-1.51-FOOTPRINT-IN-ICS", "14L")].message
+    # Dates in the submission are compared with the as-of date.
+    assert early[("LTP-1.52-CHAIR-APPROVAL", "QOP")].status == "fail"
+    assert "the approval is dated 2022-05-20, after 2020-01-01" in early[("LTP-1.52-CHAIR-APPROVAL", "QOP")].message
+    assert late[("LTP-1.52-CHAIR-APPROVAL", "QOP")].status == "pass"
+    assert "has no operating plan for 2019/20 (the plan recorded is for 2023/24)" in early[("LTP-FIN-OPERATING-PLANS", "mft")].message
+    assert "has no operating plan for 2022/23 (the plan recorded is for 2023/24)" in late[("LTP-FIN-OPERATING-PLANS", "mft")].message
+    assert {k for k, r in early.items() if r.status == "fail"} != {k for k, r in late.items() if r.status == "fail"}
 
 
-def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
-    def mutate(d: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        for p in parents:
-            d = d[int(p)] if p.isdigit() else d[p]
-        if value is None:
-            del d[last]
-        else:
-            d[last] = value
-    return mutate
-
-
-# rule id, mutation, failing subject id (or a tuple of them), words the (first) failure's message must contain
-BREAKS = [
-    ("LTP-1.52-BOARD-COMMISSIONERS", _drop_members("gm-icb"), "QOP", "no member drawn from a commissioner"),
-    ("LTP-1.52-BOARD-TRUSTS", _drop_members("mft", "christie", "pennine-care"), "QOP", "no member drawn from an NHS trust"),
-    ("LTP-1.52-BOARD-PCNS", _drop_members("ardwick-pcn"), "QOP", "no member drawn from a primary care network"),
-    ("LTP-1.52-BOARD-LOCAL-AUTHORITIES", _drop_members("manchester-cc"), "QOP", "no member from a local authority"),
-    ("LTP-1.52-BOARD-VOLUNTARY-SECTOR", _drop_members("gm-vcse"), "QOP", "voluntary and community sector"),
-    ("LTP-1.52-BOARD-MEMBER-ROLE", _set("partnership_board.members.3.role", None), "Ellen Whitaker",
-     "Board member Ellen Whitaker is listed for Pennine Care NHS Foundation Trust without their role there"),
-    ("LTP-1.52-CHAIR-NON-EXECUTIVE", _set("partnership_board.chair.non_executive", False), "QOP", "Dr Helen Ashworth is not a non-executive"),
-    ("LTP-1.52-CHAIR-NON-EXECUTIVE", _set("partnership_board.chair.non_executive", None), "QOP", "is not recorded as a non-executive"),
-    ("LTP-1.52-CHAIR-APPROVAL", _set("partnership_board.chair.approval.by", "The ICS board"), "QOP", "approved by The ICS board, not by NHS England and NHS Improvement"),
-    ("LTP-1.52-CHAIR-APPROVAL", _set("partnership_board.chair.approval", None), "QOP", "no approval is recorded"),
-    ("LTP-1.52-CHAIR-APPROVAL", _set("partnership_board.chair.approval.date", None), "QOP", "the approval has no date"),
-    ("LTP-1.52-CHAIR-APPROVAL", _set("partnership_board.chair.appointment.local", False), "QOP", "not recorded as local"),
-    ("LTP-1.52-NON-EXECUTIVE-INVOLVEMENT", _set("partnership_board.non_executive_involvement", None), "QOP", "no arrangements for involving non-executive"),
-    ("LTP-1.52-PCN-CLINICAL-DIRECTOR", _set("primary_care_networks.1.clinical_director", None), "U13098", "PCN U13098 Miles Platting Newton Heath & Moston PCN has no named clinical director"),
-    ("LTP-1.52-PCN-CLINICAL-DIRECTOR", _set("primary_care_networks.2.clinical_director.gmc_number", None), "U26379", "without a GMC number"),
-    ("LTP-1.52-PCN-CD-ACCOUNTABLE", _set("primary_care_networks.2.clinical_director.accountable", False), "U26379", "Dr Tomasz Nowak is not recorded as accountable"),
-    ("LTP-1.52-CONTRACT-COLLABORATION", _set("provider_contracts.1.collaboration_clause", None), "GM-NHSSC-2023-002", "The Christie NHS Foundation Trust has no requirement to collaborate"),
-    ("LTP-1.52-PROVIDER-CONTRACTS", lambda d: d["provider_contracts"].pop(2), "bolton-ft", "Provider Bolton NHS Foundation Trust (RMC) has no contract"),
-    ("LTP-1.52-CANCER-ALLIANCE-FOOTPRINT", lambda d: d["ics"]["footprint"].append("00Q"), "00Q", "is in Lancashire & South Cumbria Cancer Alliance (E56000018), not the ICS's Cancer Alliance E56000019"),
-    ("LTP-1.52-CANCER-ALLIANCE-FOOTPRINT", lambda d: d["ics"]["footprint"].append("99Z"), "99Z", "99Z is not a sub-ICB location or CCG in the reference geography in force on 2023-04-01"),
-    ("LTP-1.52-CANCER-ALLIANCE-FOOTPRINT", _set("cancer_alliance", None), ("00T", "00V", "00Y", "01D", "01G", "01W", "01Y", "02A", "02H", "14L"),
-     "but the submission names no Cancer Alliance"),
-]
-
-
-@pytest.mark.parametrize("rule_id, mutate, subject, words", BREAKS, ids=[f"{b[0]}-{i}" for i, b in enumerate(BREAKS)])
-def test_breaking_a_requirement_fails_its_rule_on_that_subject_only(
-        submission: dict[str, Any], write: Callable[..., Path], rule_id: str, mutate: Callable[[dict[str, Any]], None],
-        subject: str | tuple[str, ...], words: str) -> None:
-    mutate(submission)
-    results = run(write(submission))
-    failing = {sid: r for sid, r in verdicts(results, rule_id).items() if r.status == "fail"}
-    subjects = [subject] if isinstance(subject, str) else list(subject)
-    assert list(failing) == subjects
-    assert words in failing[subjects[0]].message
-    other_failures = {r.rule_id for r in results if r.status == "fail"} - {rule_id}
-    assert other_failures <= {"LTP-1.52-PCN-CD-ACCOUNTABLE"}  # a missing director cannot be accountable either
-
-
-def test_every_rule_has_a_failing_case_here() -> None:
-    assert {b[0] for b in BREAKS} | {"LTP-1.51-SINGLE-CCG"} == set(RULE_IDS)
-
-
-def test_pcn_accountability_is_not_applicable_without_a_director(submission: dict[str, Any], write: Callable[..., Path]) -> None:
-    del submission["primary_care_networks"][0]["clinical_director"]
-    verdict = verdicts(run(write(submission)), "LTP-1.52-PCN-CD-ACCOUNTABLE")
-    assert verdict["U07506"].status == "not_applicable" and verdict["U13098"].status == "pass"
-
-
-def test_provider_contract_rule_is_not_applicable_to_non_providers() -> None:
-    verdict = verdicts(run(EXAMPLES / "compliant.yaml"), "LTP-1.52-PROVIDER-CONTRACTS")
-    assert {k: v.status for k, v in verdict.items()} == {
-        "gm-icb": "not_applicable", "mft": "pass", "christie": "pass", "bolton-ft": "pass", "pennine-care": "pass",
-        "manchester-cc": "not_applicable", "bolton-council": "not_applicable", "ardwick-pcn": "not_applicable",
-        "gm-vcse": "not_applicable"}
-
-
-def test_single_ccg_is_expected_while_ccgs_existed(submission: dict[str, Any], write: Callable[..., Path]) -> None:
-    path = write(submission)
-    assert verdicts(run(path, as_of="2021-06-01"), "LTP-1.51-SINGLE-CCG")["QOP"].status == "pass"  # no CCGs listed
-    for name in ("Manchester CCG", "Bolton CCG"):
-        submission["organisations"].append({"id": name.lower().replace(" ", "-"), "name": f"NHS {name}", "type": "ccg"})
-    verdict = verdicts(run(write(submission), as_of="2021-06-01"), "LTP-1.51-SINGLE-CCG")["QOP"]
-    assert verdict.status == "fail" and verdict.severity == "expected"
-    assert verdict.message.startswith("NHS Greater Manchester Integrated Care has 2 CCGs (NHS Manchester CCG, NHS Bolton CCG)")
-    assert verdicts(run(path, as_of="2022-07-01"), "LTP-1.51-SINGLE-CCG")["QOP"].status == "not_applicable"
-
-
-def test_without_dated_alliance_geography_the_rule_is_an_error_never_a_pass() -> None:
+def test_a_rule_needing_alliance_data_the_edition_lacks_is_an_error_never_a_pass(tmp_path: Path) -> None:
+    """Before July 2022 the reference geography records no Cancer Alliances: a rule that needs them
+    in force then cannot be evaluated, and says so."""
+    text = RULESET_FILE.read_text(encoding="utf-8").replace('in_force: {from: "2022-07-01"}\n    scope: footprint_area',
+                                                             'in_force: {from: "2019-01-07"}\n    scope: footprint_area')
+    early_rules = tmp_path / "early.yaml"
+    early_rules.write_text(text, encoding="utf-8")
     for as_of, words in (("2021-06-01", "does not record cancer_alliance_code"), ("2020-01-01", "no reference geography for 2020-01-01")):
-        verdict = verdicts(run(EXAMPLES / "compliant.yaml", as_of=as_of), "LTP-1.52-CANCER-ALLIANCE-FOOTPRINT")
+        report = ics_rules.check([str(EXAMPLES / "compliant.yaml")], rulesets=[early_rules], as_of=as_of)
+        verdict = verdicts(report.results, "LTP-1.52-CANCER-ALLIANCE-FOOTPRINT")
         assert {v.status for v in verdict.values()} == {"error"}
         assert words in verdict["14L"].message
 

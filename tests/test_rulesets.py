@@ -41,14 +41,26 @@ def errors(write: Callable[..., Path], text: str) -> list[str]:
     return [str(p) for p in info.value.problems]
 
 
-def test_bundled_ruleset_loads_and_every_rule_cites_a_paragraph_of_1_50_to_1_59() -> None:
+def test_bundled_ruleset_loads_and_every_rule_cites_a_paragraph_of_its_source() -> None:
     rs = load_ruleset(REPO / "rulesets" / "ltp-2019.yaml")
-    assert len(rs.rules) >= 14
+    assert len(rs.rules) >= 40
     for rule in rs.rules:
-        major, minor = rule.citation.paragraph.split(".")
-        assert major == "1" and 50 <= int(minor) <= 59, rule.id
-        assert rule.id.startswith(f"LTP-{rule.citation.paragraph}-")
+        if rule.citation.document == rs.source_title:  # the plan itself: paragraphs 1.50 to 1.59
+            major, minor = rule.citation.paragraph.split(".")
+            assert major == "1" and 50 <= int(minor) <= 59, rule.id
+            assert rule.id.startswith(f"LTP-{rule.citation.paragraph}-")
+        else:  # a report of a dated commitment, cited by the paragraph's position in it
+            assert rule.citation.paragraph.isdigit(), rule.id
         assert rule.pass_message, f"{rule.id}: a pass should say what evidence was found"
+
+
+def test_ruleset_schema_offers_exactly_the_registered_entity_types() -> None:
+    from ics_rules.facts import ENTITY_TYPES
+    from ics_rules.validation import load_schema
+
+    defs = load_schema("ruleset")["$defs"]
+    assert set(defs["rule"]["properties"]["scope"]["enum"]) == set(ENTITY_TYPES) - {"reference_area"}
+    assert set(defs["count"]["properties"]["of"]["enum"]) == set(defs["exists"]["properties"]["of"]["enum"]) == set(ENTITY_TYPES)
 
 
 @pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared/seeds is not beside this checkout")

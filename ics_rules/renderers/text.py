@@ -6,6 +6,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..problems import pointer_to_field
 from ..report import Report
 from ..resources import data_dir
 from ..results import SEVERITIES
@@ -37,6 +38,7 @@ def _tally(results: list[Any]) -> str:
 def render(report: Report, *, color: bool = False, verbose: bool = False, fail_on: str = "required") -> str:
     env = Environment(loader=FileSystemLoader(str(data_dir("reports") / "templates")), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    env.filters["pointer_field"] = pointer_to_field
     by_input: dict[str, list[Any]] = {}
     for r in report.results:
         by_input.setdefault(r.subject.file, []).append(r)
