@@ -1,12 +1,15 @@
 # Two commands do all the set-up on a fresh machine:
 #   make check-examples   create .venv, install, and check every bundled example
-#   make test             create .venv, install, and run the whole test suite
+#   make test             create .venv, install (Python packages, axe-core from npm, Debian's Chromium
+#                         when missing), and run the whole test suite, browser tests included
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: check-examples test reference clean
+.PHONY: check-examples test browser reference clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v < (3, 13) else "ics-rules needs Python 3.10 to 3.12: durable-rules does not import on 3.13")'
@@ -27,12 +30,26 @@ check-examples: $(STAMP)
 	  [ "$$got" = "$$want" ] || status=1; \
 	done; exit $$status
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/python -m pytest
+
+# The browser tests (tests/test_browser.py) drive Debian's Chromium through its ChromeDriver and run
+# axe-core from npm (pinned in package-lock.json) inside the page.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $(SUDO) apt-get install -y -q chromium chromium-driver || \
+	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }; \
+	fi
 
 # Rebuild reference/ from the Open Government Licence lookups in ../shared/data.
 reference: $(STAMP)
 	$(BIN)/python tools/build_reference.py ../shared/data reference
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis node_modules

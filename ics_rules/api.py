@@ -4,13 +4,13 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .loading import Document, load_file, parse_text
 from .problems import InputError, Problem
 from .reference import geography_for
-from .report import Report
-from .results import InputReport
+from .report import Report, SystemReport
+from .results import InputReport, Result
 from .rulesets import Ruleset, load_rulesets
 from .resources import default_ruleset_paths
 from .validation import validate_submission
@@ -38,17 +38,17 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
     return out
 
 
-def _read(path: str) -> Document:
+def _read(path: str, stdin: bytes | None = None) -> Document:
     if path == "-":
-        return parse_text("<stdin>", sys.stdin.buffer.read())
+        return parse_text("<stdin>", stdin if stdin is not None else sys.stdin.buffer.read())
     if Path(path).is_dir():
         raise InputError([Problem(file=path, message="directory holds no .yaml, .yml or .json submissions", kind="io")])
     return load_file(path)
 
 
-def _load_and_validate(path: str) -> tuple[Document | None, InputReport]:
+def _load_and_validate(path: str, stdin: bytes | None = None) -> tuple[Document | None, InputReport]:
     try:
-        doc = _read(path)
+        doc = _read(path, stdin)
     except InputError as exc:
         return None, InputReport(path if path != "-" else "<stdin>", None, "invalid", problems=exc.problems)
     report = InputReport(doc.path, doc.sha256, "checked")
@@ -124,22 +124,91 @@ def validate(paths: Iterable[str]) -> Report:
     return report
 
 
-def check(paths: Iterable[str], rulesets: Iterable[str | Path] | None = None, as_of: str | None = None) -> Report:
-    """Validate and evaluate every submission; returns the report (raises InputError only for bad rulesets)."""
+def check_one(path: str, as_of: str | None, evaluator: "Evaluator", stdin: bytes | None = None) -> tuple[InputReport, list[Result], dict[str, Any] | None]:
+    """One submission: its input entry, its results, and the summary system rules need (None if invalid)."""
+    from .system import summarise
+
+    doc, entry = _load_and_validate(path, stdin)
+    if doc is None:
+        return entry, [], None
+    when = as_of or doc.data["ics"].get("as_at") or date.today().isoformat()
+    geography = geography_for(when)
+    entry.as_of, entry.geography = when, geography.id if geography else None
+    return entry, evaluator.evaluate(doc, when, geography), summarise(doc)
+
+
+def _evaluator(compiled: "CompiledRulesets") -> "Evaluator":
     from .evaluation import Evaluator
 
-    loaded, compiled = compile_rules(rulesets)
     evaluator = _EVALUATORS.get(compiled.digest)
     if evaluator is None:  # durable rulesets cannot be freed safely: register each set of rules once
         evaluator = _EVALUATORS[compiled.digest] = Evaluator(compiled)
+    return evaluator
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def check(paths: Iterable[str], rulesets: Iterable[str | Path] | None = None, as_of: str | None = None,
+          jobs: int | None = None, progress: Progress | None = None) -> Report:
+    """Validate and evaluate every submission; returns the report (raises InputError only for bad rulesets).
+
+    One submission is checked in this process. Several are checked in `jobs` worker processes (default:
+    one per core), so an engine crash costs only the submission it happened on, and then checked
+    together as a system (the system-scope rules)."""
+    loaded, compiled = compile_rules(rulesets)
     report = Report(command="check", as_of=as_of, rulesets=loaded)
-    for path in expand_paths(paths):
-        doc, entry = _load_and_validate(path)
+    targets = expand_paths(paths)
+    stdin = sys.stdin.buffer.read() if "-" in targets else None
+    if len(targets) == 1:
+        entry, results, _ = check_one(targets[0], as_of, _evaluator(compiled), stdin)
         report.inputs.append(entry)
-        if doc is None:
-            continue
-        when = as_of or doc.data["ics"].get("as_at") or date.today().isoformat()
-        geography = geography_for(when)
-        entry.as_of, entry.geography = when, geography.id if geography else None
-        report.results.extend(evaluator.evaluate(doc, when, geography))
+        report.results.extend(results)
+        if progress:
+            progress(1, 1, targets[0])
+        return report
+    from .batch import Crash, WorkerPool, default_jobs
+
+    done = 0
+
+    def tick(_index: int, _result: Any) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, len(targets), targets[_index] if _index < len(targets) else "system checks")
+
+    ruleset_files = list(rulesets) if rulesets else None
+    with WorkerPool(min(jobs or default_jobs(), len(targets)), ruleset_files) as pool:
+        outcomes = pool.run([("check", (p, as_of, stdin if p == "-" else None)) for p in targets], tick)
+        summaries = []
+        for path, outcome in zip(targets, outcomes, strict=True):
+            if isinstance(outcome, Crash):
+                report.inputs.append(InputReport(path if path != "-" else "<stdin>", None, "error", problems=[Problem(
+                    file=path, message=f"the rules engine crashed while checking this submission: {outcome.why}; "
+                    "it has no results, and the rest of the batch is unaffected", kind="engine")]))
+                continue
+            entry, results, summary = outcome
+            report.inputs.append(entry)
+            report.results.extend(results)
+            if summary is not None:
+                summaries.append(summary)
+        if len(summaries) >= 2:
+            report.system = _check_system(pool, summaries, as_of, report)
     return report
+
+
+def _check_system(pool: Any, summaries: list[dict[str, Any]], as_of: str | None, report: Report) -> SystemReport:
+    """Run the system-scope rules over the batch in a worker, as of --as-of or the latest as_at."""
+    from .batch import Crash
+
+    when = as_of or max(s["as_at"] for s in summaries)
+    geography = geography_for(when)
+    left_out = [i.path for i in report.inputs if i.status != "checked"]
+    system = SystemReport(as_of=when, geography=geography.id if geography else None, submissions=len(summaries),
+                          regions=sorted({s["region"] for s in summaries if s["region"]}), left_out=left_out)
+    (outcome,) = pool.run([("system", (summaries, when))])
+    if isinstance(outcome, Crash):
+        system.status, system.problem = "error", f"the rules engine crashed during the system checks: {outcome.why}"
+    else:
+        report.results.extend(outcome)
+    return system

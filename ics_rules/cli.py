@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .problems import InputError
-from .renderers import RENDERERS, get_renderer
+from .renderers import RENDERERS, get_renderer, pages_of
 from .report import FAIL_ON_LEVELS, Report
 
 
@@ -37,15 +37,38 @@ def _write_atomically(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a report is an ordinary file
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _wants_directory(output: str, fmt: str) -> bool:
+    return output.endswith(("/", os.sep)) or Path(output).is_dir() or (fmt == "html" and not output.lower().endswith((".html", ".htm")))
+
+
 def _emit(report: Report, fmt: str, output: str | None, verbose: bool, fail_on: str) -> None:
+    renderer = get_renderer(fmt)
+    several = len(report.inputs) > 1
+    if output and _wants_directory(output, fmt):
+        render_pages = pages_of(renderer)
+        if render_pages is None:
+            raise click.UsageError(f"--format {fmt} writes one file; give a file name to --output, not a directory")
+        pages = render_pages(report, fail_on=fail_on)
+        try:
+            for name, text in sorted(pages.items()):
+                _write_atomically(str(Path(output) / name), text)
+        except OSError as exc:
+            raise _OutputError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
+        click.echo(f"Wrote {len(pages)} pages to {output} (start at {Path(output) / 'index.html'}).", err=True)
+        return
+    if several and pages_of(renderer) is not None:
+        raise click.UsageError(f"--format {fmt} writes an index and one page per submission for a batch: give --output DIRECTORY")
     color = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = get_renderer(fmt).render(report, color=color, verbose=verbose, fail_on=fail_on)
+    text = renderer.render(report, color=color, verbose=verbose, fail_on=fail_on)
     if output:
         try:
             _write_atomically(output, text)
@@ -55,6 +78,22 @@ def _emit(report: Report, fmt: str, output: str | None, verbose: bool, fail_on: 
         click.echo(text, nl=False)
 
 
+def _progress_bar() -> Any:
+    """A one-line counter on standard error, only when it is a terminal (never in logs or pipes)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, path: str) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        name = Path(path).name[:40]
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<40}")
+        if done >= total:
+            sys.stderr.write("\r" + " " * (width + 55) + "\r")
+        sys.stderr.flush()
+    return show
+
+
 def _refuse_overwriting_inputs(paths: tuple[str, ...], output: str | None) -> None:
     if output and any(p != "-" and Path(p).exists() and Path(p).resolve() == Path(output).resolve() for p in paths):
         raise click.UsageError(f"--output {output} is one of the inputs; choose another file")
@@ -62,7 +101,8 @@ def _refuse_overwriting_inputs(paths: tuple[str, ...], output: str | None) -> No
 
 _format = click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default="text", show_default=True,
                        help="Output format.")
-_output = click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file instead of standard output.")
+_output = click.option("--output", "-o", type=click.Path(), help="Write the report to this file instead of standard output; for "
+                       "--format html, a directory gets an index page and one page per submission.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,14 +125,19 @@ def main() -> None:
 @click.option("--fail-on", type=click.Choice(FAIL_ON_LEVELS), default="required", show_default=True,
               help="Lowest severity whose failures make the exit code 1.")
 @click.option("--verbose", "-v", is_flag=True, help="List passing and not-applicable results too.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for a batch. Default: one per core.")
 def check(paths: tuple[str, ...], rulesets: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
-          fail_on: str, verbose: bool) -> None:
-    """Check submissions (files, directories, or - for standard input) against the rules."""
+          fail_on: str, verbose: bool, jobs: int | None) -> None:
+    """Check submissions (files, directories, or - for standard input) against the rules.
+
+    Several submissions are checked in worker processes (a crash costs one submission, reported as an
+    error) and then together as a system: every area covered by exactly one ICS, Cancer Alliances and
+    Clinical Senates made of whole ICSs, no trust or PCN claimed twice."""
     _refuse_overwriting_inputs(paths, output)
     from .api import check as run_check
 
     try:
-        report = run_check(paths, rulesets=list(rulesets) or None, as_of=as_of)
+        report = run_check(paths, rulesets=list(rulesets) or None, as_of=as_of, jobs=jobs, progress=_progress_bar())
     except InputError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

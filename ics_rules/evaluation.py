@@ -10,6 +10,7 @@ from .engine import Hits, RuleEngine
 from .facts import ENTITY_TYPES, Entity, build_entities
 from .loading import Document
 from .reference import Geography
+from .system import system_entities
 from .results import Evidence, Result, Subject
 from .rulesets import Rule
 from .templating import render
@@ -74,7 +75,15 @@ class Evaluator:
         self.engine = RuleEngine(compiled)
 
     def evaluate(self, doc: Document, as_of: str, geography: Geography | None) -> list[Result]:
-        entities = build_entities(doc, geography, as_of)
+        """One submission's results (system-scope rules have no entities in it, so give none)."""
+        return self.evaluate_entities(build_entities(doc, geography, as_of), doc, as_of, geography)
+
+    def evaluate_system(self, summaries: list[dict[str, Any]], as_of: str, geography: Geography | None) -> list[Result]:
+        """A batch's system-scope results, from the submissions' summaries (system.summarise)."""
+        batch = Document(path="<batch>", data={}, sha256="")
+        return self.evaluate_entities(system_entities(summaries, geography), batch, as_of, geography)
+
+    def evaluate_entities(self, entities: list[Entity], doc: Document, as_of: str, geography: Geography | None) -> list[Result]:
         by_type: dict[str, list[Entity]] = defaultdict(list)
         by_fact: dict[str, Entity] = {}
         for e in entities:
@@ -117,9 +126,12 @@ class Evaluator:
             status = ("review" if rule.outcome == "review" else "pass") if ok else "fail"
             template = rule.message if not ok else (rule.pass_message or rule.title)
             message = render(template, self._context(entity, matched, by_fact, as_of, rule, status))
-        pos = doc.position(entity.pointer)
-        subject = Subject(entity.type, entity.key, entity.name, doc.path, entity.pointer,
-                          pos[0] if pos else None, pos[1] if pos else None)
+        if entity.location is not None:
+            file, line, column = entity.location
+        else:
+            pos = doc.position(entity.pointer)
+            file, line, column = doc.path, (pos[0] if pos else None), (pos[1] if pos else None)
+        subject = Subject(entity.type, entity.key, entity.name, file, entity.pointer, line, column)
         citation = {"document": rule.citation.document, "paragraph": rule.citation.paragraph, "quote": rule.citation.quote}
         return Result(rule.id, rule.title, rule.severity, status, message, citation, rule.remediation, subject, rule.ruleset,
                       _evidence(rule, entity, doc))

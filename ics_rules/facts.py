@@ -25,6 +25,7 @@ class EntityType:
     # field -> where in the submission it is read from, when that is outside the entity's own node
     # (results cite it as evidence, so a finding about the ICS points at the section that failed)
     sources: Mapping[str, str] = field(default_factory=dict)
+    system: bool = False  # built from a whole batch of submissions (ics_rules/system.py), not from one
 
 
 _IN_ICS = {"ics": "code"}
@@ -144,7 +145,39 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in [
         "cancer_alliance_code": "string", "cancer_alliance_name": "string", "region_code": "string",
         "region_name": "string", "valid_from": "date",
     }),
+    # ---- system entities: a batch of submissions and the reference geography together ----
+    EntityType("national_area", "area", {
+        "code": "string", "name": "string", "icb_code": "string", "icb_name": "string", "cancer_alliance_code": "string",
+        "cancer_alliance_name": "string", "region_code": "string", "region_name": "string",
+    }, {"area_claim": {"area": "code"}, "area_senate": {"area": "code"}}, system=True),
+    EntityType("area_claim", "claim to an area", {
+        "area": "string", "ics": "string", "ics_name": "string", "file": "string", "line": "integer",
+        "cancer_alliance_code": "string", "clinical_senate": "string",
+    }, system=True),
+    EntityType("area_senate", "area's Clinical Senate", {"area": "string", "senate": "string", "ics_list": "string"}, system=True),
+    EntityType("batch_ics", "ICS", {
+        "code": "string", "name": "string", "region": "string", "file": "string", "clinical_senate": "string",
+        "cancer_alliance_code": "string",
+    }, {"ics_alliance": {"ics": "code"}}, system=True),
+    EntityType("ics_alliance", "ICS's Cancer Alliance", {
+        "ics": "string", "alliance_code": "string", "alliance_name": "string", "area_count": "integer", "areas": "string",
+    }, system=True),
+    EntityType("batch_organisation", "organisation", {"ods_code": "string", "name": "string", "type": "string"},
+               {"organisation_claim": {"ods_code": "ods_code"}}, system=True),
+    EntityType("organisation_claim", "claim to an organisation", {
+        "ods_code": "string", "ics": "string", "ics_name": "string", "file": "string", "line": "integer",
+    }, system=True),
+    EntityType("batch_pcn", "PCN", {"code": "string", "name": "string"}, {"pcn_claim": {"code": "code"}}, system=True),
+    EntityType("pcn_claim", "claim to a PCN", {
+        "code": "string", "ics": "string", "ics_name": "string", "file": "string", "line": "integer",
+    }, system=True),
 ]}
+
+def kind_label(kind: str) -> str:
+    """How reports name an entity type: "PCN", "provider contract", "area"."""
+    entity = ENTITY_TYPES.get(kind)
+    return entity.label if entity else kind.replace("_", " ")
+
 
 RESERVED_FIELDS = ("t", "id", "sid", "key")  # engine bookkeeping, never rule fields
 
@@ -159,6 +192,8 @@ class Entity:
     name: str
     pointer: str
     fields: dict[str, Any]
+    # where it was written when that is not the document being evaluated (system entities): file, line, column
+    location: tuple[str, int | None, int | None] | None = None
 
     def fact(self) -> dict[str, Any]:
         """The engine's view: nulls stripped (the engine treats null and missing differently)."""

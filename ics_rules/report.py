@@ -21,6 +21,30 @@ def generated_at() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def is_system_result(result: Result) -> bool:
+    from .facts import ENTITY_TYPES
+
+    entity = ENTITY_TYPES.get(result.subject.kind)
+    return bool(entity and entity.system)
+
+
+@dataclass
+class SystemReport:
+    """The batch checked as a system: on which date, against which geography, and what was left out."""
+
+    as_of: str
+    geography: str | None
+    submissions: int
+    regions: list[str]
+    left_out: list[str]  # inputs that could not be checked, so their claims are missing from the system checks
+    status: str = "checked"  # checked | error
+    problem: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"as_of": self.as_of, "reference_geography": self.geography, "submissions": self.submissions,
+                "regions": self.regions, "left_out": self.left_out, "status": self.status, "problem": self.problem}
+
+
 @dataclass
 class Report:
     command: str  # check | validate
@@ -28,7 +52,12 @@ class Report:
     rulesets: list[Ruleset] = field(default_factory=list)
     inputs: list[InputReport] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
+    system: SystemReport | None = None  # set when two or more submissions were checked together
     generated_at: str = field(default_factory=generated_at)
+
+    def system_results(self) -> list[Result]:
+        """Results about the batch as a whole: their subjects are system entities (ics_rules/system.py)."""
+        return [r for r in self.results if is_system_result(r)]
 
     def counts(self) -> dict[str, Any]:
         by_status = {s: 0 for s in STATUSES}
@@ -42,9 +71,12 @@ class Report:
         return {"results": len(self.results), "by_status": by_status, "by_severity": by_severity, "inputs": inputs}
 
     def exit_code(self, fail_on: str = "required") -> int:
-        """0 nothing failing at or above `fail_on`; 1 failures (or rules that could not be evaluated); 2 bad input."""
-        if any(i.status != "checked" for i in self.inputs):
+        """0 nothing failing at or above `fail_on`; 1 failures (or rules, submissions or system checks that
+        could not be evaluated: never a pass); 2 bad input."""
+        if any(i.status == "invalid" for i in self.inputs):
             return 2
+        if any(i.status == "error" for i in self.inputs) or (self.system and self.system.status == "error"):
+            return 1
         if fail_on == "never":
             return 0
         gate = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
@@ -65,6 +97,7 @@ class Report:
                 for rs in self.rulesets
             ],
             "inputs": [i.to_dict() for i in self.inputs],
+            "system": self.system.to_dict() if self.system else None,
             "summary": self.counts(),
             "results": [r.to_dict() for r in self.results],
         }

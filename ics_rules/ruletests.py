@@ -1,7 +1,8 @@
 """Run a ruleset's own test cases: every rule must be shown to pass and to fail where it should.
 
 A case edits a base submission (JSON pointers: `set`, then `remove`), checks it at an as-of date and
-states the status one rule gives one subject. Coverage is counted per rule: a rule without a passing
+states the status one rule gives one subject. A case with `batch` checks several submissions together
+as a system (for system-scope rules), editing the one named by `edit`. Coverage is counted per rule: a rule without a passing
 case (pass, or review for evidence-only rules) and a failing case is reported as uncovered.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .loading import Document, load_file, parse_text
 from .problems import InputError, Problem, join_pointer
 from .reference import geography_for
 from .rulesets import Ruleset
+from .system import summarise
 from .validation import schema_problems, validate_submission
 
 PASSING = ("pass", "review")
@@ -184,20 +186,31 @@ def _run_case(raw: dict[str, Any], pointer: str, doc: Document, bases: _Bases, e
     expected = [Expectation(e["status"], e["subject"], e.get("message")) for e in expects]
     pos = doc.position(pointer)
     case = CaseResult(raw["name"], raw["rule"], pos[0] if pos else None, expected)
-    submission = copy.deepcopy(bases.get(raw.get("base", default_base), join_pointer(pointer, "base") if "base" in raw else "/base"))
-    _apply(submission, raw, doc, pointer)
-    edited = parse_text(f"{doc.path} case '{raw['name']}'", json.dumps(submission).encode())
-    problems = validate_submission(edited)
-    if problems:
-        case.failures.append("the edited submission is invalid: " + "; ".join(f"{p.field}: {p.message}" for p in problems))
-        return case
-    as_of = raw.get("as_of") or submission["ics"]["as_at"]
-    results = [r for r in evaluator.evaluate(edited, as_of, geography_for(as_of)) if r.rule_id == raw["rule"]]
-    by_subject = {r.subject.id: r for r in results}
+    names = raw.get("batch") or [raw.get("base", default_base)]
+    edited_name = raw.get("edit", names[0])
+    submissions = []
+    for i, name in enumerate(names):
+        at = join_pointer(pointer, "batch") + f"/{i}" if "batch" in raw else (join_pointer(pointer, "base") if "base" in raw else "/base")
+        data = copy.deepcopy(bases.get(name, at))
+        if name == edited_name:
+            _apply(data, raw, doc, pointer)
+        edited = parse_text(f"{doc.path} case '{raw['name']}' {name}", json.dumps(data).encode())
+        problems = validate_submission(edited)
+        if problems:
+            case.failures.append(f"the edited submission {name} is invalid: " + "; ".join(f"{p.field}: {p.message}" for p in problems))
+            return case
+        submissions.append(edited)
+    as_of = raw.get("as_of") or submissions[0].data["ics"]["as_at"]
+    geography = geography_for(as_of)
+    if "batch" in raw:  # the batch checked as a system
+        results = evaluator.evaluate_system([summarise(s) for s in submissions], as_of, geography)
+    else:
+        results = evaluator.evaluate(submissions[0], as_of, geography)
+    by_subject = {r.subject.id: r for r in results if r.rule_id == raw["rule"]}
     for e in expected:
         got = by_subject.get(e.subject)
         if got is None:
-            known = ", ".join(sorted(by_subject)) or "none"
+            known = ", ".join(sorted(by_subject)[:20]) or "none"
             case.failures.append(f"no result for subject '{e.subject}' (subjects: {known})")
         elif got.status != e.status:
             case.failures.append(f"expected {e.status} for {e.subject}, got {got.status}: {got.message}")

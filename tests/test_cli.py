@@ -27,7 +27,7 @@ def test_non_compliant_example_exits_1_and_lists_each_failure_with_its_place() -
     assert out.count("FAIL  ") == 17
     assert "FAIL  LTP-1.52-PCN-CLINICAL-DIRECTOR  [required, para 1.52]" in out
     assert "PCN U17992 Barrow and Millom PCN has no named clinical director." in out
-    assert "primary care network U17992 (Barrow and Millom PCN) at examples/non-compliant.yaml:52:5" in out
+    assert "PCN U17992 (Barrow and Millom PCN) at examples/non-compliant.yaml:52:5" in out
     assert "provider contract LSC-NHSSC-2023-010 (with University Hospitals of Morecambe Bay NHS Foundation Trust) at examples/non-compliant.yaml:62:5" in out
     assert "fix: Name the PCN's clinical director" in out
     assert 'The NHS Long Term Plan, para 1.52: "full engagement with primary care, including through a named accountable Clinical Director' in out
@@ -57,7 +57,14 @@ def test_json_report_validates_against_the_report_schema(tmp_path: Path) -> None
     report = json.loads(out.read_text())
     jsonschema.Draft202012Validator(load_schema("report"), format_checker=jsonschema.FormatChecker()).validate(report)
     assert [i["status"] for i in report["inputs"]] == ["checked", "checked", "invalid"]
-    assert report["summary"]["by_status"]["fail"] == 17 and report["summary"]["results"] == 210
+    system_kinds = {"national_area", "batch_ics", "batch_organisation", "batch_pcn"}
+    own = [r for r in report["results"] if r["subject"]["kind"] not in system_kinds]
+    assert sum(r["status"] == "fail" for r in own) == 17 and len(own) == 210
+    # Two North West submissions checked together: Cheshire and Merseyside's areas are gaps, 00T is claimed twice.
+    assert report["system"] == {"as_of": "2023-04-01", "reference_geography": "sicbl-icb-cancer-alliance-region-2022-07",
+                                "submissions": 2, "regions": ["Y62"], "left_out": ["examples/invalid.yaml"], "status": "checked", "problem": None}
+    gaps = {r["subject"]["id"] for r in report["results"] if r["rule_id"] == "LTP-1.51-AREA-COVERED-ONCE" and r["status"] == "fail"}
+    assert gaps == {"00T", "01F", "01J", "01T", "01V", "01X", "02E", "12F", "27D", "99A"}
     assert report["rulesets"][0]["id"] == "ltp-2019" and len(report["rulesets"][0]["sha256"]) == 64
     assert report["inputs"][2]["problems"][0] == {
         "file": "examples/invalid.yaml", "line": 7, "column": 9, "field": "ics.code", "kind": "schema",
@@ -84,8 +91,11 @@ def test_validate_runs_schema_checks_alone() -> None:
     assert bad.returncode == 2 and "examples/invalid.yaml:9:10: ics.as_at" in bad.stdout
 
 
-def test_directory_and_stdin_inputs() -> None:
-    proc = run_cli("check", "examples")
+def test_directory_and_stdin_inputs(tmp_path: Path) -> None:
+    for name in ("compliant.yaml", "non-compliant.yaml", "invalid.yaml"):
+        (tmp_path / "nested" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "nested" / name).write_bytes((EXAMPLES / name).read_bytes())
+    proc = run_cli("check", str(tmp_path))
     assert proc.returncode == 2  # the directory holds the invalid example too
     assert "3 submission" not in proc.stdout and "2 submissions checked, 1 invalid" in proc.stdout
     piped = run_cli("check", "-", stdin=(EXAMPLES / "compliant.yaml").read_bytes())

@@ -51,6 +51,11 @@ def test_the_test_command_runs_the_bundled_cases_with_full_coverage() -> None:
 def _cases(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
     data = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
     data["base"] = str(EXAMPLES / "compliant.yaml")
+    for case in data["cases"]:
+        if "batch" in case:
+            case["batch"] = [str((CASES_FILE.parent / p).resolve()) for p in case["batch"]]
+            if "edit" in case:
+                case["edit"] = str((CASES_FILE.parent / case["edit"]).resolve())
     edit(data)
     path = tmp_path / "cases.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -97,8 +102,10 @@ def test_a_ruleset_without_cases_cannot_pass(tmp_path: Path) -> None:
 
 
 def test_compliant_example_passes_or_is_for_review_on_every_rule_in_force() -> None:
+    from ics_rules.facts import ENTITY_TYPES
+
     results = run(EXAMPLES / "compliant.yaml")
-    assert {r.rule_id for r in results} == set(RULE_IDS)
+    assert {r.rule_id for r in results} == {r.id for r in RULESET.rules if not ENTITY_TYPES[r.scope].system}
     statuses = Counter(r.status for r in results)
     assert set(statuses) == {"pass", "review", "not_applicable"}
     review_rules = {r.id for r in RULESET.rules if r.outcome == "review"}

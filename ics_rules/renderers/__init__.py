@@ -2,18 +2,24 @@
 from __future__ import annotations
 
 import importlib
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..report import Report
 
 RENDERERS: dict[str, str] = {
     "text": "ics_rules.renderers.text",
     "json": "ics_rules.renderers.json_report",
+    "html": "ics_rules.renderers.html",
 }
 
 
 class Renderer(Protocol):
     def render(self, report: Report, *, color: bool = False, verbose: bool = False, fail_on: str = "required") -> str: ...
+
+
+def pages_of(renderer: Renderer) -> Any:
+    """The renderer's `render_pages` (file name -> text, for a directory of pages), or None if it writes one file."""
+    return getattr(renderer, "render_pages", None)
 
 
 def get_renderer(name: str) -> Renderer:

@@ -6,6 +6,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..facts import kind_label
 from ..problems import pointer_to_field
 from ..report import Report
 from ..resources import data_dir
@@ -39,16 +40,23 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, fail_o
     env = Environment(loader=FileSystemLoader(str(data_dir("reports") / "templates")), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
     env.filters["pointer_field"] = pointer_to_field
+    env.filters["kind_label"] = kind_label
+    system = report.system_results()
+    system_ids = {id(r) for r in system}
     by_input: dict[str, list[Any]] = {}
     for r in report.results:
-        by_input.setdefault(r.subject.file, []).append(r)
-    sections = []
-    for entry in report.inputs:
-        results = sorted(by_input.get(entry.path, []), key=lambda r: (_ORDER[r.status], SEVERITIES.index(r.severity)))
-        shown = [r for r in results if verbose or r.status in ("fail", "error", "review", "waived")]
-        sections.append({"input": entry, "shown": shown, "tally": _tally(results), "total": len(results)})
+        if id(r) not in system_ids:
+            by_input.setdefault(r.subject.file, []).append(r)
+    # Reviews are listed for one submission; in a batch they are counted unless --verbose.
+    details = ("fail", "error", "review", "waived") if verbose or len(report.inputs) == 1 else ("fail", "error", "waived")
+
+    def section(results: list[Any]) -> dict[str, Any]:
+        ordered = sorted(results, key=lambda r: (_ORDER[r.status], SEVERITIES.index(r.severity)))
+        return {"shown": [r for r in ordered if verbose or r.status in details], "tally": _tally(ordered), "total": len(ordered)}
+    sections = [dict(section(by_input.get(entry.path, [])), input=entry) for entry in report.inputs]
+    system_section = dict(section(system), report=report.system) if report.system else None
     counts = report.counts()
     return env.get_template("text.j2").render(
-        report=report, sections=sections, counts=counts, paint=_paint(color), verbose=verbose,
+        report=report, sections=sections, system=system_section, counts=counts, paint=_paint(color), verbose=verbose,
         tally=_tally(report.results), exit_code=report.exit_code(fail_on), fail_on=fail_on,
     )

@@ -1,0 +1,147 @@
+"""Check many submissions in worker processes, so a crash in the rules engine costs one submission.
+
+durable_rules is C and can take its process down (DESIGN.md section 9). Each worker compiles the rules
+once and checks one submission at a time; the parent hands out work, collects results in input order,
+and when a worker dies it records that submission as an `error` and starts a replacement.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Callable
+
+# Test hook: a worker given a path containing this text kills itself the way a segfault in the
+# engine would, so tests can prove a crash costs one submission. Never set in normal use.
+CRASH_ENV = "ICS_RULES_TEST_CRASH_ON"
+
+
+@dataclass(frozen=True)
+class Crash:
+    """A worker died while doing one task."""
+
+    why: str
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+def _worker(conn: Connection, ruleset_paths: list[str] | None) -> None:
+    """Compile the rules once, then answer tasks until told to stop (a None task)."""
+    from .api import check_one, compile_rules
+    from .evaluation import Evaluator
+    from .reference import geography_for
+
+    _, compiled = compile_rules(ruleset_paths)
+    evaluator = Evaluator(compiled)
+    crash_on = os.environ.get(CRASH_ENV)
+    while True:
+        task = conn.recv()
+        if task is None:
+            return
+        kind, payload = task
+        try:
+            if kind == "check":
+                path, as_of, stdin = payload
+                if crash_on and crash_on in path:
+                    os.kill(os.getpid(), signal.SIGSEGV)
+                conn.send(check_one(path, as_of, evaluator, stdin))
+            else:  # "system"
+                summaries, as_of = payload
+                conn.send(evaluator.evaluate_system(summaries, as_of, geography_for(as_of)))
+        except Exception as exc:  # a bug, not bad input (that is reported as a problem): cost this task only
+            conn.send(Crash(f"internal error: {type(exc).__name__}: {exc}"))
+
+
+class WorkerPool:
+    """A fixed number of worker processes; `run` maps tasks to results, surviving worker deaths."""
+
+    def __init__(self, size: int, ruleset_paths: list[str | Path] | None) -> None:
+        self.size = max(1, size)
+        self.ruleset_paths = [str(p) for p in ruleset_paths] if ruleset_paths else None
+        self.context = multiprocessing.get_context("spawn")  # no engine state is ever copied into a worker
+        self.workers: list[tuple[Any, Connection]] = []
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for process, conn in self.workers:
+            try:
+                conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        for process, conn in self.workers:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+            conn.close()
+        self.workers = []
+
+    def _start(self) -> tuple[Any, Connection]:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=_worker, args=(child, self.ruleset_paths), daemon=True)
+        process.start()
+        child.close()
+        return process, parent
+
+    def run(self, tasks: list[tuple[str, Any]], on_done: Callable[[int, Any], None] | None = None) -> list[Any]:
+        """Results in task order; a task whose worker died gets a Crash instead."""
+        results: list[Any] = [None] * len(tasks)
+        pending = deque(range(len(tasks)))
+        while len(self.workers) < min(self.size, len(tasks)):
+            self.workers.append(self._start())
+        busy: dict[int, int] = {}  # worker slot -> task index
+
+        def hand_out(slot: int) -> None:
+            if not pending:
+                return
+            index = pending.popleft()
+            busy[slot] = index
+            try:
+                self.workers[slot][1].send(tasks[index])
+            except (BrokenPipeError, OSError):  # it died while idle: replace it and send again
+                self.workers[slot][0].join(timeout=5)
+                self.workers[slot] = self._start()
+                self.workers[slot][1].send(tasks[index])
+
+        for slot in range(len(self.workers)):
+            hand_out(slot)
+        while busy:
+            conns = {self.workers[slot][1]: slot for slot in busy}
+            sentinels = {self.workers[slot][0].sentinel: slot for slot in busy}
+            for ready in wait(list(conns) + list(sentinels)):
+                slot = conns.get(ready, sentinels.get(ready))  # type: ignore[arg-type]
+                if slot is None or slot not in busy:
+                    continue
+                process, conn = self.workers[slot]
+                index = busy.pop(slot)
+                try:
+                    if ready is conn or conn.poll():
+                        results[index] = conn.recv()
+                    else:
+                        raise EOFError
+                except (EOFError, OSError):
+                    process.join(timeout=5)
+                    results[index] = Crash(f"the process checking it stopped ({_describe_exit(process.exitcode)})")
+                    conn.close()
+                    self.workers[slot] = self._start()
+                if on_done:
+                    on_done(index, results[index])
+                hand_out(slot)
+        return results
+
+
+def default_jobs() -> int:
+    """Both cores (or however many the machine has)."""
+    return os.cpu_count() or 1
