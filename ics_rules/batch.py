@@ -125,6 +125,8 @@ class WorkerPool:
                 if slot is None or slot not in busy:
                     continue
                 process, conn = self.workers[slot]
+                if ready is not conn and ready != process.sentinel:
+                    continue  # a handle of a worker already replaced in this round
                 index = busy.pop(slot)
                 try:
                     if ready is conn or conn.poll():
