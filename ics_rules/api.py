@@ -12,7 +12,9 @@ from .reference import geography_for
 from .report import Report, SystemReport
 from .results import InputReport, Result
 from .rulesets import Ruleset, load_rulesets
-from .resources import default_ruleset_paths
+from .selection import EVERYTHING, Selection
+from .waivers import apply_waivers, load_waivers
+from .resources import data_dir, default_ruleset_paths, schema_path
 from .validation import validate_submission
 
 if TYPE_CHECKING:
@@ -115,6 +117,23 @@ def compile_rules(ruleset_paths: Iterable[str | Path] | None = None) -> tuple[li
         raise InputError([Problem(file=", ".join(rs.path for rs in rulesets), message=str(exc), kind="ruleset")]) from None
 
 
+def schema_names() -> list[str]:
+    """The JSON Schemas shipped: submission, ruleset, report, waivers, ruleset-tests, matrix."""
+    return sorted(p.name.removesuffix(".schema.json") for p in schema_path("submission").parent.glob("*.schema.json"))
+
+
+def schema_text(name: str) -> str:
+    """One schema's JSON text, for editors and other tools."""
+    if name not in schema_names():
+        raise InputError([Problem(name, f"no schema '{name}'; there are: {', '.join(schema_names())}", kind="usage")])
+    return schema_path(name).read_text(encoding="utf-8")
+
+
+def starter_submission() -> str:
+    """A submission that validates and shows every section, to be filled in (`ics-rules init`)."""
+    return (data_dir("examples") / "starter.yaml").read_text(encoding="utf-8")
+
+
 def validate(paths: Iterable[str]) -> Report:
     """Schema and reference checks only."""
     report = Report(command="validate", as_of=None)
@@ -150,13 +169,31 @@ Progress = Callable[[int, int, str], None]
 
 
 def check(paths: Iterable[str], rulesets: Iterable[str | Path] | None = None, as_of: str | None = None,
-          jobs: int | None = None, progress: Progress | None = None) -> Report:
-    """Validate and evaluate every submission; returns the report (raises InputError only for bad rulesets).
+          jobs: int | None = None, progress: Progress | None = None, *, select: Selection | None = None,
+          waivers: str | Path | None = None) -> Report:
+    """Validate and evaluate every submission; returns the report. Raises InputError (with file, line and
+    problem) only for what stops the whole run: a bad ruleset, waivers file or selection.
 
     One submission is checked in this process. Several are checked in `jobs` worker processes (default:
     one per core), so an engine crash costs only the submission it happened on, and then checked
-    together as a system (the system-scope rules)."""
+    together as a system (the system-scope rules). `select` keeps some rules and severities; `waivers`
+    marks agreed exceptions as waived and reports expired or unused waivers."""
     loaded, compiled = compile_rules(rulesets)
+    selection = select or EVERYTHING
+    selection.check(loaded)
+    waiver_list = load_waivers(waivers) if waivers is not None else None
+    report = _evaluate(paths, loaded, compiled, rulesets, as_of, jobs, progress)
+    report.selection = selection
+    results = [r for r in report.results if selection.wants_rule(r.rule_id)]
+    if waiver_list is not None:
+        results = apply_waivers(results, report.inputs, waiver_list)
+        report.waivers = {"file": str(waivers), "count": len(waiver_list)}
+    report.results = [r for r in results if not selection.severities or r.severity in selection.severities]
+    return report
+
+
+def _evaluate(paths: Iterable[str], loaded: list[Ruleset], compiled: "CompiledRulesets", rulesets: Iterable[str | Path] | None,
+              as_of: str | None, jobs: int | None, progress: Progress | None) -> Report:
     report = Report(command="check", as_of=as_of, rulesets=loaded)
     targets = expand_paths(paths)
     stdin = sys.stdin.buffer.read() if "-" in targets else None

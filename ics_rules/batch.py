@@ -118,11 +118,11 @@ class WorkerPool:
         for slot in range(len(self.workers)):
             hand_out(slot)
         while busy:
-            conns = {self.workers[slot][1]: slot for slot in busy}
-            sentinels = {self.workers[slot][0].sentinel: slot for slot in busy}
-            for ready in wait(list(conns) + list(sentinels)):
-                slot = conns.get(ready, sentinels.get(ready))  # type: ignore[arg-type]
-                if slot is None or slot not in busy:
+            handles: dict[Any, int] = {self.workers[slot][1]: slot for slot in busy}
+            handles.update({self.workers[slot][0].sentinel: slot for slot in busy})
+            for ready in wait(list(handles)):
+                slot = handles.get(ready, -1)
+                if slot not in busy:
                     continue
                 process, conn = self.workers[slot]
                 if ready is not conn and ready != process.sentinel:

@@ -14,6 +14,7 @@ from . import __version__
 from .problems import InputError
 from .renderers import RENDERERS, get_renderer, pages_of
 from .report import FAIL_ON_LEVELS, Report
+from .results import SEVERITIES
 
 
 class _OutputError(click.ClickException):
@@ -126,8 +127,16 @@ def main() -> None:
               help="Lowest severity whose failures make the exit code 1.")
 @click.option("--verbose", "-v", is_flag=True, help="List passing and not-applicable results too.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for a batch. Default: one per core.")
+@click.option("--rule", "rule_patterns", multiple=True, metavar="ID",
+              help="Report only this rule (repeatable; globs such as 'LTP-1.52-BOARD-*').")
+@click.option("--skip-rule", "skip_patterns", multiple=True, metavar="ID", help="Leave this rule out (repeatable; globs).")
+@click.option("--severity", "severities", multiple=True, type=click.Choice(list(SEVERITIES)),
+              help="Report only results of this severity (repeatable). What is not reported cannot fail the run.")
+@click.option("--waivers", type=click.Path(dir_okay=False), help="Agreed exceptions (schemas/waivers.schema.json).")
+@click.option("--no-waivers", is_flag=True, help="Ignore --waivers: the raw picture, for reviewers.")
 def check(paths: tuple[str, ...], rulesets: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
-          fail_on: str, verbose: bool, jobs: int | None) -> None:
+          fail_on: str, verbose: bool, jobs: int | None, rule_patterns: tuple[str, ...], skip_patterns: tuple[str, ...],
+          severities: tuple[str, ...], waivers: str | None, no_waivers: bool) -> None:
     """Check submissions (files, directories, or - for standard input) against the rules.
 
     Several submissions are checked in worker processes (a crash costs one submission, reported as an
@@ -136,13 +145,13 @@ def check(paths: tuple[str, ...], rulesets: tuple[str, ...], as_of: str | None, 
     _refuse_overwriting_inputs(paths, output)
     from .api import check as run_check
 
+    from .selection import Selection
+
     try:
-        report = run_check(paths, rulesets=list(rulesets) or None, as_of=as_of, jobs=jobs, progress=_progress_bar())
+        report = run_check(paths, rulesets=list(rulesets) or None, as_of=as_of, jobs=jobs, progress=_progress_bar(),
+                           select=Selection(rule_patterns, skip_patterns, severities), waivers=None if no_waivers else waivers)
     except InputError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo("The ruleset is invalid; nothing was checked.", err=True)
-        sys.exit(2)
+        _fail_on_input(exc, "Nothing was checked: fix the problems above (a ruleset, the waivers file or an option).")
     _emit(report, fmt, output, verbose, fail_on)
     sys.exit(report.exit_code(fail_on))
 
@@ -178,6 +187,31 @@ def _echo_json(data: Any) -> None:
     import json
 
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.argument("path", default="submission.yaml", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(path: str, force: bool) -> None:
+    """Write a starter submission to PATH (default submission.yaml) that validates and shows every section."""
+    from .api import starter_submission
+
+    if Path(path).exists() and not force:
+        raise click.UsageError(f"{path} exists; choose another path or add --force")
+    try:
+        _write_atomically(path, starter_submission())
+    except OSError as exc:
+        raise _OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    click.echo(f"Wrote {path}. Fill it in, then: ics-rules check {path}", err=True)
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["submission", "ruleset", "report", "waivers", "ruleset-tests", "matrix"]))
+def schema(name: str) -> None:
+    """Print a JSON Schema: submission, ruleset, report, waivers, ruleset-tests or matrix."""
+    from .api import schema_text
+
+    click.echo(schema_text(name), nl=False)
 
 
 @main.group()

@@ -53,11 +53,17 @@ class Report:
     inputs: list[InputReport] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
     system: SystemReport | None = None  # set when two or more submissions were checked together
+    selection: Any = None  # the Selection applied (rules, skipped rules, severities)
+    waivers: dict[str, Any] | None = None  # the waivers file applied, if any
     generated_at: str = field(default_factory=generated_at)
 
     def system_results(self) -> list[Result]:
         """Results about the batch as a whole: their subjects are system entities (ics_rules/system.py)."""
         return [r for r in self.results if is_system_result(r)]
+
+    def waiver_findings(self) -> list[Result]:
+        """Findings about the waivers file itself: waivers that expired or match nothing."""
+        return [r for r in self.results if r.subject.kind == "waiver"]
 
     def counts(self) -> dict[str, Any]:
         by_status = {s: 0 for s in STATUSES}
@@ -98,6 +104,8 @@ class Report:
             ],
             "inputs": [i.to_dict() for i in self.inputs],
             "system": self.system.to_dict() if self.system else None,
+            "selection": self.selection.to_dict() if self.selection is not None else None,
+            "waivers": self.waivers,
             "summary": self.counts(),
             "results": [r.to_dict() for r in self.results],
         }

@@ -46,6 +46,7 @@ class Result:
     subject: Subject
     ruleset: str
     evidence: tuple[Evidence, ...] = ()
+    waiver: dict[str, Any] | None = None  # the waiver that applies (status is then "waived")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

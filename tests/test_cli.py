@@ -137,7 +137,7 @@ def test_a_broken_ruleset_exits_2_naming_file_rule_and_line(tmp_path: Path) -> N
     proc = run_cli("check", "--ruleset", str(rules), "examples/compliant.yaml")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert f"{rules}:13:34: rules[0].require.is: rule X-1.52-A: unknown operator 'is'" in proc.stderr
-    assert "nothing was checked" in proc.stderr
+    assert "Nothing was checked" in proc.stderr
 
 
 def test_output_may_not_overwrite_an_input(tmp_path: Path) -> None:

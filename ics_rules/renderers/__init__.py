@@ -10,6 +10,10 @@ RENDERERS: dict[str, str] = {
     "text": "ics_rules.renderers.text",
     "json": "ics_rules.renderers.json_report",
     "html": "ics_rules.renderers.html",
+    "junit": "ics_rules.renderers.junit",
+    "sarif": "ics_rules.renderers.sarif",
+    "markdown": "ics_rules.renderers.markdown",
+    "github": "ics_rules.renderers.github",
 }
 
 

@@ -104,8 +104,10 @@ def _submission_page(env: SandboxedEnvironment, report: Report, entry: InputRepo
                      fail_on: str, index_link: str | None) -> str:
     verdict, failing = _verdict(results, entry, fail_on)
     title = f"{entry.ics_name} ({entry.ics_code})" if entry.ics_code else PurePath(entry.path).name
+    waivers = [r for r in results if r.subject.kind == "waiver"]
+    results = [r for r in results if r.subject.kind != "waiver"]
     page = {"title": title, "verdict": verdict, "failing": failing, "index_link": index_link,
-            "counts": _counts(results), "groups": _groups(results, _plan_title(report))}
+            "counts": _counts(results), "groups": _groups(results, _plan_title(report)), "waivers": waivers}
     return env.get_template("submission.html.j2").render(page=page, input=entry, **_common(report))
 
 
@@ -114,7 +116,7 @@ def render_pages(report: Report, *, fail_on: str = "required", **_: Any) -> dict
     env = _environment()
     names = page_names(report)
     system = report.system_results()
-    system_ids = {id(r) for r in system}
+    system_ids = {id(r) for r in system + report.waiver_findings()}
     by_file: dict[str, list[Result]] = {}
     for r in report.results:
         if id(r) not in system_ids:
@@ -129,7 +131,7 @@ def render_pages(report: Report, *, fail_on: str = "required", **_: Any) -> dict
     if any(e.status != "checked" for e in report.inputs):
         verdict, failing = verdict + " Some submissions could not be checked: see the table.", True
     page = {"title": f"{len(report.inputs)} ICS submissions", "verdict": verdict, "failing": failing, "inputs": rows,
-            "columns": STATUS_ORDER, "groups": _groups(system, _plan_title(report))}
+            "columns": STATUS_ORDER, "groups": _groups(system, _plan_title(report)), "waivers": report.waiver_findings()}
     pages["index.html"] = env.get_template("index.html.j2").render(page=page, counts=report.counts(), system=report.system, **_common(report))
     return pages
 

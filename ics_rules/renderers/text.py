@@ -42,7 +42,8 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, fail_o
     env.filters["pointer_field"] = pointer_to_field
     env.filters["kind_label"] = kind_label
     system = report.system_results()
-    system_ids = {id(r) for r in system}
+    waivers = report.waiver_findings()
+    system_ids = {id(r) for r in system + waivers}
     by_input: dict[str, list[Any]] = {}
     for r in report.results:
         if id(r) not in system_ids:
@@ -55,8 +56,9 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, fail_o
         return {"shown": [r for r in ordered if verbose or r.status in details], "tally": _tally(ordered), "total": len(ordered)}
     sections = [dict(section(by_input.get(entry.path, [])), input=entry) for entry in report.inputs]
     system_section = dict(section(system), report=report.system) if report.system else None
+    waiver_section = dict(section(waivers), file=report.waivers["file"]) if report.waivers else None
     counts = report.counts()
     return env.get_template("text.j2").render(
-        report=report, sections=sections, system=system_section, counts=counts, paint=_paint(color), verbose=verbose,
+        report=report, sections=sections, system=system_section, waivers=waiver_section, counts=counts, paint=_paint(color), verbose=verbose,
         tally=_tally(report.results), exit_code=report.exit_code(fail_on), fail_on=fail_on,
     )
