@@ -121,6 +121,7 @@ def test_markdown_renders_as_tables_and_submitted_text_cannot_inject_html(submis
     rows = re.findall(r"<tr>(.*?)</tr>", failures, re.S)
     assert len(rows) == 1 + 2  # header + the two failures: the contract and the director
     assert all(len(re.findall(r"<t[dh]>", row)) == 6 for row in rows)
+    assert re.search(r"<code>[^<\\]*submission\.yaml:\d+:\d+</code>", failures)  # locations are code, unescaped
     assert "<details><summary>8 results for a reviewer's judgement</summary>" in html
 
 

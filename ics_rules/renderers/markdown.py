@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+from ..facts import kind_label
 from ..report import Report
 from ..results import SEVERITIES, Result
 from .common import location
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # what can start emphasis, code, links or break a table cell
 
 
 def escape(text: str) -> str:
@@ -16,11 +17,16 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
+def code(text: str) -> str:
+    """A code span: nothing inside is markdown, but a pipe still ends a table cell."""
+    return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
+
+
 def _table(results: list[Result]) -> list[str]:
     lines = ["| Status | Severity | Rule | Subject | Where | Finding |", "|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r.status.replace('_', ' ')} | {r.severity} | `{r.rule_id}` | {escape(r.subject.kind.replace('_', ' ') + ' ' + r.subject.id)} "
-                     f"| `{escape(location(r)).replace('`', '')}` | {escape(r.message)} |")
+        lines.append(f"| {r.status.replace('_', ' ')} | {r.severity} | {code(r.rule_id)} | {escape(kind_label(r.subject.kind) + ' ' + r.subject.id)} "
+                     f"| {code(location(r))} | {escape(r.message)} |")
     return lines
 
 
@@ -37,7 +43,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, fail_o
         lines.append(f"| {sev} | {row['fail']} | {row['error']} | {row['review']} | {row['waived']} | {row['pass']} | {row['not_applicable']} |")
     problems = [(i, p) for i in report.inputs for p in i.problems]
     if problems:
-        lines += ["", "### Invalid inputs", ""] + [f"- `{escape(p.location()).replace('`', '')}` {escape(p.field)}: {escape(p.message)}" for _, p in problems]
+        lines += ["", "### Invalid inputs", ""] + [f"- {code(p.location())} {escape(p.field)}: {escape(p.message)}" for _, p in problems]
     failing = [r for r in report.results if r.status in ("fail", "error")]
     if failing:
         lines += ["", "### Failures", ""] + _table(sorted(failing, key=lambda r: (SEVERITIES.index(r.severity), r.rule_id)))
