@@ -208,11 +208,11 @@ def _evaluate(paths: Iterable[str], loaded: list[Ruleset], compiled: "CompiledRu
 
     done = 0
 
-    def tick(_index: int, _result: Any) -> None:
+    def tick(index: int, _result: Any) -> None:
         nonlocal done
         done += 1
         if progress:
-            progress(done, len(targets), targets[_index] if _index < len(targets) else "system checks")
+            progress(done, len(targets), targets[index])
 
     ruleset_files = list(rulesets) if rulesets else None
     with WorkerPool(min(jobs or default_jobs(), len(targets)), ruleset_files) as pool:
@@ -220,9 +220,10 @@ def _evaluate(paths: Iterable[str], loaded: list[Ruleset], compiled: "CompiledRu
         summaries = []
         for path, outcome in zip(targets, outcomes, strict=True):
             if isinstance(outcome, Crash):
-                report.inputs.append(InputReport(path if path != "-" else "<stdin>", None, "error", problems=[Problem(
-                    file=path, message=f"the rules engine crashed while checking this submission: {outcome.why}; "
-                    "it has no results, and the rest of the batch is unaffected", kind="engine")]))
+                shown = path if path != "-" else "<stdin>"
+                what = "the rules engine crashed while checking this submission" if outcome.died else "checking this submission failed"
+                report.inputs.append(InputReport(shown, None, "error", problems=[Problem(
+                    file=shown, message=f"{what}: {outcome.why}; it has no results, and the rest of the batch is unaffected", kind="engine")]))
                 continue
             entry, results, summary = outcome
             report.inputs.append(entry)
@@ -245,7 +246,8 @@ def _check_system(pool: Any, summaries: list[dict[str, Any]], as_of: str | None,
                           regions=sorted({s["region"] for s in summaries if s["region"]}), left_out=left_out)
     (outcome,) = pool.run([("system", (summaries, when))])
     if isinstance(outcome, Crash):
-        system.status, system.problem = "error", f"the rules engine crashed during the system checks: {outcome.why}"
+        what = "the rules engine crashed during the system checks" if outcome.died else "the system checks failed"
+        system.status, system.problem = "error", f"{what}: {outcome.why}"
     else:
         report.results.extend(outcome)
     return system

@@ -22,9 +22,10 @@ CRASH_ENV = "ICS_RULES_TEST_CRASH_ON"
 
 @dataclass(frozen=True)
 class Crash:
-    """A worker died while doing one task."""
+    """A task that produced no result: its worker died (`died`), or raised an unexpected exception."""
 
     why: str
+    died: bool = True
 
 
 def _describe_exit(code: int | None) -> str:
@@ -60,7 +61,7 @@ def _worker(conn: Connection, ruleset_paths: list[str] | None) -> None:
                 summaries, as_of = payload
                 conn.send(evaluator.evaluate_system(summaries, as_of, geography_for(as_of)))
         except Exception as exc:  # a bug, not bad input (that is reported as a problem): cost this task only
-            conn.send(Crash(f"internal error: {type(exc).__name__}: {exc}"))
+            conn.send(Crash(f"internal error: {type(exc).__name__}: {exc}", died=False))
 
 
 class WorkerPool:

@@ -79,6 +79,17 @@ def _emit(report: Report, fmt: str, output: str | None, verbose: bool, fail_on: 
         click.echo(text, nl=False)
 
 
+def _check_output_plan(paths: tuple[str, ...], fmt: str, output: str | None) -> None:
+    """Refuse an impossible format/output pairing before doing any work, not after a long batch."""
+    from .api import expand_paths
+
+    has_pages = pages_of(get_renderer(fmt)) is not None
+    if output and _wants_directory(output, fmt) and not has_pages:
+        raise click.UsageError(f"--format {fmt} writes one file; give a file name to --output, not a directory")
+    if has_pages and not (output and _wants_directory(output, fmt)) and len(expand_paths(paths)) > 1:
+        raise click.UsageError(f"--format {fmt} writes an index and one page per submission for a batch: give --output DIRECTORY")
+
+
 def _progress_bar() -> Any:
     """A one-line counter on standard error, only when it is a terminal (never in logs or pipes)."""
     if not sys.stderr.isatty():
@@ -143,6 +154,7 @@ def check(paths: tuple[str, ...], rulesets: tuple[str, ...], as_of: str | None, 
     error) and then together as a system: every area covered by exactly one ICS, Cancer Alliances and
     Clinical Senates made of whole ICSs, no trust or PCN claimed twice."""
     _refuse_overwriting_inputs(paths, output)
+    _check_output_plan(paths, fmt, output)
     from .api import check as run_check
 
     from .selection import Selection

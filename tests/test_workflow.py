@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 import ics_rules
+from ics_rules.validation import load_schema
 from ics_rules.report import Report
 from ics_rules.results import InputReport, Result, Subject
 from ics_rules.selection import Selection
@@ -101,6 +103,15 @@ def test_waivers_mark_results_waived_and_report_expired_and_unmatched_waivers(tm
     # Checked as of a date the expired waiver still covered, it applies.
     early = ics_rules.check([str(EXAMPLES / "non-compliant.yaml")], as_of="2023-03-01", waivers=waivers)
     assert {(r.rule_id, r.status) for r in early.results if r.rule_id == "LTP-1.52-CHAIR-APPROVAL"} == {("LTP-1.52-CHAIR-APPROVAL", "waived")}
+    # Every format carries the same: the JSON validates, the HTML shows the waiver and the findings.
+    as_json = run_cli("check", "--format", "json", "--waivers", str(waivers), "examples/non-compliant.yaml")
+    data = json.loads(as_json.stdout)
+    jsonschema.Draft202012Validator(load_schema("report"), format_checker=jsonschema.FormatChecker()).validate(data)
+    assert data["waivers"] == {"file": str(waivers), "count": 3}
+    page = tmp_path / "report.html"
+    run_cli("check", "--format", "html", "--output", str(page), "--waivers", str(waivers), "examples/non-compliant.yaml")
+    html = page.read_text(encoding="utf-8")
+    assert "WAIVER-EXPIRED" in html and "WAIVER-UNMATCHED" in html and "Approved by Jane Doe, NHS England North West, until 2023-06-30" in html
     # Reviewers see the raw picture.
     raw = run_cli("check", "--format", "json", "--waivers", str(waivers), "--no-waivers", "examples/non-compliant.yaml")
     assert "waived" not in {r["status"] for r in json.loads(raw.stdout)["results"]} and json.loads(raw.stdout)["waivers"] is None
