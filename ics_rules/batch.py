@@ -77,7 +77,7 @@ class WorkerPool:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        for process, conn in self.workers:
+        for _process, conn in self.workers:
             try:
                 conn.send(None)
             except (BrokenPipeError, OSError):
