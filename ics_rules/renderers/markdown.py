@@ -32,8 +32,8 @@ def _table(results: list[Result]) -> list[str]:
 
 def render(report: Report, *, color: bool = False, verbose: bool = False, fail_on: str = "required") -> str:
     counts = report.counts()
-    code = report.exit_code(fail_on)
-    verdict = {0: f"Nothing fails at or above `{fail_on}`", 1: f"Results fail at or above `{fail_on}`", 2: "Some inputs are invalid"}[code]
+    exit_code = report.exit_code(fail_on)
+    verdict = {0: f"Nothing fails at or above `{fail_on}`", 1: f"Results fail at or above `{fail_on}`", 2: "Some inputs are invalid"}[exit_code]
     lines = [f"## ics-rules: {verdict}", "",
              f"{counts['inputs']['checked']} submission(s) checked, {counts['inputs']['invalid']} invalid, "
              f"{counts['inputs']['error']} could not be checked; {counts['results']} results.", "",
