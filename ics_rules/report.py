@@ -21,6 +21,21 @@ def generated_at() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def tally(results: list[Result]) -> dict[str, Any]:
+    """Counts by status and by severity and status: the summary every format shows."""
+    by_status = {s: 0 for s in STATUSES}
+    by_severity = {sev: {s: 0 for s in STATUSES} for sev in SEVERITIES}
+    for r in results:
+        by_status[r.status] += 1
+        by_severity[r.severity][r.status] += 1
+    return {"by_status": by_status, "by_severity": by_severity}
+
+
+def gate(fail_on: str) -> tuple[str, ...]:
+    """The severities whose failures fail a run at `fail_on` (none for "never")."""
+    return () if fail_on == "never" else SEVERITIES[: SEVERITIES.index(fail_on) + 1]
+
+
 def is_system_result(result: Result) -> bool:
     from .facts import ENTITY_TYPES
 
@@ -65,16 +80,19 @@ class Report:
         """Findings about the waivers file itself: waivers that expired or match nothing."""
         return [r for r in self.results if r.subject.kind == "waiver"]
 
-    def counts(self) -> dict[str, Any]:
-        by_status = {s: 0 for s in STATUSES}
-        by_severity = {sev: {s: 0 for s in STATUSES} for sev in SEVERITIES}
+    def results_by_input(self) -> dict[str, list[Result]]:
+        """Each input's own results (not the system checks, not the waivers' findings), by input path."""
+        out: dict[str, list[Result]] = {i.path: [] for i in self.inputs}
         for r in self.results:
-            by_status[r.status] += 1
-            by_severity[r.severity][r.status] += 1
+            if r.subject.kind != "waiver" and not is_system_result(r):
+                out.setdefault(r.subject.file, []).append(r)
+        return out
+
+    def counts(self) -> dict[str, Any]:
         inputs = {s: 0 for s in ("checked", "invalid", "error")}
         for i in self.inputs:
             inputs[i.status] += 1
-        return {"results": len(self.results), "by_status": by_status, "by_severity": by_severity, "inputs": inputs}
+        return {"results": len(self.results), **tally(self.results), "inputs": inputs}
 
     def exit_code(self, fail_on: str = "required") -> int:
         """0 nothing failing at or above `fail_on`; 1 failures (or rules, submissions or system checks that
@@ -83,10 +101,7 @@ class Report:
             return 2
         if any(i.status == "error" for i in self.inputs) or (self.system and self.system.status == "error"):
             return 1
-        if fail_on == "never":
-            return 0
-        gate = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
-        if any(r.status in ("fail", "error") and r.severity in gate for r in self.results):
+        if any(r.status in ("fail", "error") and r.severity in gate(fail_on) for r in self.results):
             return 1
         return 0
 

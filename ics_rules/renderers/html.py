@@ -16,9 +16,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from .. import __version__
 from ..facts import kind_label
 from ..problems import pointer_to_field
-from ..report import REPORT_FORMAT, Report
+from ..report import REPORT_FORMAT, Report, gate, tally
 from ..resources import data_dir
-from ..results import SEVERITIES, STATUSES, InputReport, Result
+from ..results import SEVERITIES, InputReport, Result
 
 STATUS_ORDER = ("fail", "error", "review", "waived", "pass", "not_applicable")
 FINDINGS = ("fail", "error", "review", "waived")  # shown open; the rest are collapsed
@@ -52,23 +52,13 @@ def _groups(results: list[Result], plan_title: str | None) -> list[dict[str, Any
     return out
 
 
-def _counts(results: list[Result]) -> dict[str, Any]:
-    by_status = {s: 0 for s in STATUSES}
-    by_severity = {sev: {s: 0 for s in STATUSES} for sev in SEVERITIES}
-    for r in results:
-        by_status[r.status] += 1
-        by_severity[r.severity][r.status] += 1
-    return {"by_status": by_status, "by_severity": by_severity}
-
-
 def _verdict(results: list[Result], entry: InputReport | None, fail_on: str) -> tuple[str, bool]:
     if entry is not None and entry.status == "invalid":
         return "This submission is not valid: fix the problems listed below and check it again.", True
     if entry is not None and entry.status == "error":
         return "This submission could not be checked.", True
-    gate = () if fail_on == "never" else SEVERITIES[: SEVERITIES.index(fail_on) + 1]
     failing = Counter(r.severity for r in results if r.status in ("fail", "error"))
-    above = sum(n for sev, n in failing.items() if sev in gate)
+    above = sum(n for sev, n in failing.items() if sev in gate(fail_on))
     below = sum(failing.values()) - above
     reviews = sum(1 for r in results if r.status == "review")
     more = (f" {below} more fail at lower severity." if below else "") + f" {reviews} results are for a reviewer's judgement."
@@ -107,7 +97,7 @@ def _submission_page(env: SandboxedEnvironment, report: Report, entry: InputRepo
     waivers = [r for r in results if r.subject.kind == "waiver"]
     results = [r for r in results if r.subject.kind != "waiver"]
     page = {"title": title, "verdict": verdict, "failing": failing, "index_link": index_link,
-            "counts": _counts(results), "groups": _groups(results, _plan_title(report)), "waivers": waivers}
+            "counts": tally(results), "groups": _groups(results, _plan_title(report)), "waivers": waivers}
     return env.get_template("submission.html.j2").render(page=page, input=entry, **_common(report))
 
 
@@ -116,11 +106,7 @@ def render_pages(report: Report, *, fail_on: str = "required", **_: Any) -> dict
     env = _environment()
     names = page_names(report)
     system = report.system_results()
-    system_ids = {id(r) for r in system + report.waiver_findings()}
-    by_file: dict[str, list[Result]] = {}
-    for r in report.results:
-        if id(r) not in system_ids:
-            by_file.setdefault(r.subject.file, []).append(r)
+    by_file = report.results_by_input()
     pages = {names[e.path]: _submission_page(env, report, e, by_file.get(e.path, []), fail_on, "index.html") for e in report.inputs}
     rows = []
     for e in report.inputs:

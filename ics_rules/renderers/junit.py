@@ -44,11 +44,7 @@ def _suite(root: ET.Element, name: str, results: list[Result], properties: dict[
 
 def render(report: Report, *, color: bool = False, verbose: bool = False, fail_on: str = "required") -> str:
     root = ET.Element("testsuites", {"name": "ics-rules"})
-    system_ids = {id(r) for r in report.system_results() + report.waiver_findings()}
-    by_file: dict[str, list[Result]] = {}
-    for r in report.results:
-        if id(r) not in system_ids:
-            by_file.setdefault(r.subject.file, []).append(r)
+    by_file = report.results_by_input()
     for entry in report.inputs:
         props = {"sha256": entry.sha256, "ics": entry.ics_code, "as_of": entry.as_of, "reference_geography": entry.geography}
         suite = _suite(root, entry.path, by_file.get(entry.path, []), props)

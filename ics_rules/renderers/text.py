@@ -43,11 +43,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, fail_o
     env.filters["kind_label"] = kind_label
     system = report.system_results()
     waivers = report.waiver_findings()
-    system_ids = {id(r) for r in system + waivers}
-    by_input: dict[str, list[Any]] = {}
-    for r in report.results:
-        if id(r) not in system_ids:
-            by_input.setdefault(r.subject.file, []).append(r)
+    by_input = report.results_by_input()
     # Reviews are listed for one submission; in a batch they are counted unless --verbose.
     details = ("fail", "error", "review", "waived") if verbose or len(report.inputs) == 1 else ("fail", "error", "waived")
 
