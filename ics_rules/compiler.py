@@ -89,6 +89,7 @@ class CompiledRule:
     require: Plan
     atoms: tuple[str, ...]
     reference_fields: frozenset[str]  # reference_area fields the rule relies on
+    fields: tuple[str, ...] = ()  # the subject's own fields the rule reads (results cite where they were written)
 
 
 @dataclass
@@ -263,7 +264,8 @@ def compile_rulesets(rulesets: list[Ruleset]) -> CompiledRulesets:
             rc = _RuleCompiler(rule, atoms)
             when = rc.plan(rule.when, rule.scope) if rule.when is not None else None
             require = rc.plan(rule.require, rule.scope)
-            compiled.append(CompiledRule(rule, when, require, tuple(rc.mine), frozenset(rc.reference_fields)))
+            compiled.append(CompiledRule(rule, when, require, tuple(rc.mine), frozenset(rc.reference_fields),
+                                         tuple(sorted(fields_of(rule.require) | fields_of(rule.when)))))
     chunks = _chunk(atoms)
     digest = hashlib.sha256("".join(rs.sha256 for rs in rulesets).encode()).hexdigest()[:12]
     chunk_of = {atom_id: i for i, chunk in enumerate(chunks) for atom_id in chunk}

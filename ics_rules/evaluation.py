@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import lru_cache
 from typing import Any
 
-from .compiler import CompiledRule, CompiledRulesets, PAll, PAny, PAtom, PCount, Plan, PNot, fields_of
+from .compiler import CompiledRule, CompiledRulesets, PAll, PAny, PAtom, PCount, Plan, PNot
 from .engine import Hits, RuleEngine
 from .facts import ENTITY_TYPES, Entity, build_entities
 from .loading import Document
@@ -44,17 +43,12 @@ def _in_force_text(rule: Rule) -> str:
     return f"in force from {rule.in_force_from}" + (f" until {rule.in_force_until}" if rule.in_force_until else "")
 
 
-@lru_cache(maxsize=None)
-def _rule_fields(rule: Rule) -> tuple[str, ...]:
-    return tuple(sorted(fields_of(rule.require) | fields_of(rule.when)))
-
-
-def _evidence(rule: Rule, entity: Entity, doc: Document) -> tuple[Evidence, ...]:
+def _evidence(fields: tuple[str, ...], entity: Entity, doc: Document) -> tuple[Evidence, ...]:
     """The places in the submission the rule's own fields come from, for fields read from outside the
     subject's node: the value when it is written, else the section it belongs in, if that is written."""
     sources = ENTITY_TYPES[entity.type].sources
     out, seen = [], set()
-    for name in _rule_fields(rule):
+    for name in fields:
         pointer = sources.get(name)
         if pointer is None:
             continue
@@ -134,7 +128,7 @@ class Evaluator:
         subject = Subject(entity.type, entity.key, entity.name, file, entity.pointer, line, column)
         citation = {"document": rule.citation.document, "paragraph": rule.citation.paragraph, "quote": rule.citation.quote}
         return Result(rule.id, rule.title, rule.severity, status, message, citation, rule.remediation, subject, rule.ruleset,
-                      _evidence(rule, entity, doc))
+                      _evidence(cr.fields, entity, doc))
 
     @staticmethod
     def _context(entity: Entity, matched: dict[str, list[str]], by_fact: dict[str, Entity], as_of: str, rule: Any, status: str) -> dict[str, Any]:
