@@ -188,7 +188,7 @@ def check(paths: Iterable[str], rulesets: Iterable[str | Path] | None = None, as
     if waiver_list is not None:
         results = apply_waivers(results, report.inputs, waiver_list)
         report.waivers = {"file": str(waivers), "count": len(waiver_list)}
-    report.results = [r for r in results if not selection.severities or r.severity in selection.severities]
+    report.results = [r for r in results if selection.wants_severity(r.severity)]
     return report
 
 

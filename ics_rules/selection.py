@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from .problems import InputError, Problem
-from .results import SEVERITIES, Result
+from .results import SEVERITIES
 from .rulesets import Ruleset
 
 
@@ -33,15 +33,11 @@ class Selection:
         chosen = not self.rules or any(fnmatchcase(rule_id, p.upper()) for p in self.rules)
         return chosen and not any(fnmatchcase(rule_id, p.upper()) for p in self.skip_rules)
 
-    def keep(self, results: list[Result]) -> list[Result]:
-        return [r for r in results if self.wants_rule(r.rule_id) and (not self.severities or r.severity in self.severities)]
+    def wants_severity(self, severity: str) -> bool:
+        return not self.severities or severity in self.severities
 
     def to_dict(self) -> dict[str, Any]:
         return {"rules": list(self.rules), "skip_rules": list(self.skip_rules), "severities": list(self.severities)}
-
-    @property
-    def everything(self) -> bool:
-        return not (self.rules or self.skip_rules or self.severities)
 
 
 EVERYTHING = Selection()
