@@ -54,11 +54,15 @@ def format_location(file: str, line: int | None, column: int | None) -> str:
     return f"{file}:{line}" + (f":{column}" if column is not None else "")
 
 
+def split_pointer(pointer: str) -> list[str]:
+    """A JSON pointer's reference tokens, unescaped: /a~1b/2 -> ["a/b", "2"]."""
+    return [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
+
+
 def pointer_to_field(pointer: str) -> str:
     """Turn a JSON pointer into the dotted form users read: /a/b/2/c -> a.b[2].c."""
     out = ""
-    for part in pointer.split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
+    for part in split_pointer(pointer):
         if part.isdigit():
             out += f"[{part}]"
         else:

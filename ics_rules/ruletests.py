@@ -16,7 +16,7 @@ from typing import Any
 from .compiler import CompileError, compile_rulesets
 from .evaluation import Evaluator
 from .loading import Document, load_file, parse_text
-from .problems import InputError, Problem, join_pointer
+from .problems import InputError, Problem, join_pointer, split_pointer
 from .reference import geography_for
 from .rulesets import Ruleset
 from .system import summarise
@@ -100,7 +100,7 @@ def cases_path_for(ruleset_path: str | Path) -> Path:
 
 def _resolve(pointer: str, data: Any, doc: Document, at: str) -> tuple[Any, str]:
     """The container and final token for `pointer`, or a problem naming the case's line."""
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    parts = split_pointer(pointer)
     node = data
     for i, part in enumerate(parts[:-1]):
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
