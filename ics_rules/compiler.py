@@ -15,10 +15,10 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Iterable, Union
 
 from .conditions import All, AnyOf, Condition, Count, FieldRef, FieldTest, Not, has_count
-from .facts import ENTITY_TYPES, RESERVED_FIELDS
+from .facts import ENTITY_TYPES, RESERVED_FIELDS, Entity
 from .rulesets import Rule, Ruleset
 
 # durable_rules raises error 303 when one fact can reach more than 64 rule branches under one type
@@ -26,6 +26,10 @@ from .rulesets import Rule, Ruleset
 MAX_RULES_PER_TYPE = 60
 MAX_FACT_PROPERTIES = 240  # 255 flattened properties segfault the engine
 SENTINEL_TYPE = "$evaluate"
+GUARD = "$done"  # the rule that always fires on the sentinel, so every state has run an action
+# Matches handed to Python per step of the action loop. durable_rules fires `cap` rules with up to this
+# many frames at once instead of one step per match, and each step is a JSON round trip.
+FRAMES_PER_STEP = 100_000
 
 
 class CompileError(ValueError):
@@ -100,6 +104,21 @@ class CompiledRulesets:
     chunks: list[list[str]]  # atom ids per durable ruleset
     digest: str
     chunk_of: dict[str, int] = field(default_factory=dict)
+
+    fact_fields: dict[str, frozenset[str]] = field(default_factory=dict)  # entity type -> fields atoms read
+
+    def facts(self, entities: Iterable[Entity]) -> list[dict[str, Any]]:
+        """The engine's facts: only entity types some atom matches, with only the fields atoms read. Every
+        byte sent is parsed by the engine and every byte of a match comes back as JSON to Python."""
+        keep = self.fact_fields
+        return [e.fact(keep[e.type]) for e in entities if e.type in keep]
+
+    @property
+    def alpha_atoms(self) -> frozenset[str]:
+        cached = self.__dict__.get("_alpha")
+        if cached is None:
+            cached = self.__dict__["_alpha"] = frozenset(a for a, atom in self.atoms.items() if isinstance(atom, AlphaAtom))
+        return cached
 
 
 def fnv1a32(text: str) -> int:
@@ -269,7 +288,34 @@ def compile_rulesets(rulesets: list[Ruleset]) -> CompiledRulesets:
     chunks = _chunk(atoms)
     digest = hashlib.sha256("".join(rs.sha256 for rs in rulesets).encode()).hexdigest()[:12]
     chunk_of = {atom_id: i for i, chunk in enumerate(chunks) for atom_id in chunk}
-    return CompiledRulesets(tuple(rulesets), compiled, atoms, chunks, digest, chunk_of)
+    return CompiledRulesets(tuple(rulesets), compiled, atoms, chunks, digest, chunk_of, _fact_fields(atoms.values()))
+
+
+def _expr_fields(expr: Any) -> set[str]:
+    """Field names in a durable expression: keys that are not operators, and same-fact references."""
+    out: set[str] = set()
+    if isinstance(expr, dict):
+        for k, v in expr.items():
+            if k in ("$m", "$s") and isinstance(v, str):
+                out.add(v)
+            elif not k.startswith("$"):
+                out.add(k)
+            out |= _expr_fields(v)
+    elif isinstance(expr, list):
+        for item in expr:
+            out |= _expr_fields(item)
+    return out
+
+
+def _fact_fields(atoms: Iterable[Atom]) -> dict[str, frozenset[str]]:
+    needed: dict[str, set[str]] = {}
+    for atom in atoms:
+        if isinstance(atom, AlphaAtom):
+            needed.setdefault(atom.entity, set()).update(_expr_fields(atom.expr))
+        else:
+            needed.setdefault(atom.anchor, set()).update(sf for _, sf in atom.join)
+            needed.setdefault(atom.related, set()).update({rf for rf, _ in atom.join} | _expr_fields(atom.expr))
+    return {t: frozenset(f - set(RESERVED_FIELDS)) for t, f in needed.items()}
 
 
 def durable_definition(compiled: CompiledRulesets, chunk: int, action_for: Any) -> dict[str, Any]:
@@ -288,8 +334,8 @@ def durable_definition(compiled: CompiledRulesets, chunk: int, action_for: Any) 
             if atom.expr:
                 related.append(atom.expr)
             pattern = [{"a": {"t": atom.anchor}}, {"w": {"$and": related}}]
-        definition[atom_id] = {"all": pattern, "run": action_for(atom)}
+        definition[atom_id] = {"all": pattern, "cap": FRAMES_PER_STEP, "run": action_for(atom)}
     # The guard: every document fires at least one action, so delete_state never frees uninitialised memory.
-    definition["$done"] = {"all": [{"m": {"t": SENTINEL_TYPE}}], "run": action_for(None)}
+    definition[GUARD] = {"all": [{"m": {"t": SENTINEL_TYPE}}], "run": action_for(None)}
     json.dumps({k: v["all"] for k, v in definition.items()})  # definitions must be plain JSON
     return definition

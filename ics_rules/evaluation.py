@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, Callable
 
 from .compiler import CompiledRule, CompiledRulesets, PAll, PAny, PAtom, PCount, Plan, PNot
 from .engine import Hits, RuleEngine
@@ -12,7 +12,7 @@ from .reference import Geography
 from .system import system_entities
 from .results import Evidence, Result, Subject
 from .rulesets import Rule
-from .templating import render
+from .templating import UNDEFINED, fill, plain_template, render
 
 
 def _document_order(fact_id: str) -> int:
@@ -61,6 +61,23 @@ def _evidence(fields: tuple[str, ...], entity: Entity, doc: Document) -> tuple[E
     return tuple(sorted(out, key=lambda e: (e.line or 0, e.column or 0)))
 
 
+def _plain_values(entity: Entity, as_of: str, status: str) -> Callable[[str], Any]:
+    """Values for a plain template: what `_context` would give those names, without building it."""
+    special = {"key": entity.key, "name": entity.name, "as_of": as_of, "status": status}
+    declared = ENTITY_TYPES[entity.type].fields
+
+    def value(name: str) -> Any:
+        if name in special:
+            return special[name]
+        if name in declared:
+            return entity.fields.get(name)
+        return UNDEFINED
+    return value
+
+
+_MAPPINGS = frozenset({"subject", "rule"})  # context names that are mappings or lists: those go through Jinja2
+
+
 class Evaluator:
     """Holds the compiled rules and their engine; evaluates one validated submission at a time."""
 
@@ -83,7 +100,7 @@ class Evaluator:
         for e in entities:
             by_type[e.type].append(e)
             by_fact[e.fact_id] = e
-        hits = self.engine.run([e.fact() for e in entities])
+        hits = self.engine.run(self.compiled.facts(entities))
         failed_atoms = {a for i in hits.failed_chunks for a in self.compiled.chunks[i]}
         results = []
         for cr in self.compiled.rules:
@@ -119,7 +136,11 @@ class Evaluator:
             ok = _truth(cr.require, entity, hits, matched)
             status = ("review" if rule.outcome == "review" else "pass") if ok else "fail"
             template = rule.message if not ok else (rule.pass_message or rule.title)
-            message = render(template, self._context(entity, matched, by_fact, as_of, rule, status))
+            plain = plain_template(template)
+            if plain is not None and _MAPPINGS.isdisjoint(plain[1]) and matched.keys().isdisjoint(plain[1]):
+                message = fill(plain, _plain_values(entity, as_of, status))
+            else:
+                message = render(template, self._context(entity, matched, by_fact, as_of, rule, status))
         if entity.location is not None:
             file, line, column = entity.location
         else:

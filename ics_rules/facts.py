@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from .loading import Document
 from .reference import Geography
@@ -195,9 +195,12 @@ class Entity:
     # where it was written when that is not the document being evaluated (system entities): file, line, column
     location: tuple[str, int | None, int | None] | None = None
 
-    def fact(self) -> dict[str, Any]:
-        """The engine's view: nulls stripped (the engine treats null and missing differently)."""
-        out = {k: v for k, v in self.fields.items() if v is not None}
+    def fact(self, keep: Iterable[str] | None = None) -> dict[str, Any]:
+        """The engine's view, of the `keep` fields (default all): nulls stripped (the engine treats null
+        and missing differently)."""
+        fields = self.fields
+        out = ({k: v for k, v in fields.items() if v is not None} if keep is None
+               else {k: fields[k] for k in keep if fields.get(k) is not None})
         out.update(t=self.type, id=self.fact_id, key=self.key)
         return out
 

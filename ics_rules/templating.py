@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Iterable
+import re
+from typing import Any, Callable, Iterable
 
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
@@ -32,6 +33,35 @@ def check_template(source: str, allowed: Iterable[str]) -> None:
 @lru_cache(maxsize=4096)
 def _compiled(source: str) -> Any:
     return _ENV.from_string(source)
+
+
+_PLAIN_VARIABLE = re.compile(r"{{\s*([A-Za-z_][A-Za-z0-9_]*)\s*}}")
+
+
+@lru_cache(maxsize=4096)
+def plain_template(source: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """A template that is only text and `{{ name }}` variables, split into (texts, names); else None.
+
+    Most messages are like that, and filling them in directly gives what Jinja2 renders (str() of the
+    value, nothing for an undefined name) at a fraction of its cost per call, which at one render per
+    result was as much as evaluating the rules."""
+    parts = _PLAIN_VARIABLE.split(source)
+    texts, names = tuple(parts[0::2]), tuple(parts[1::2])
+    return None if any("{" in t for t in texts) else (texts, names)
+
+
+def fill(template: tuple[tuple[str, ...], tuple[str, ...]], values: Callable[[str], Any]) -> str:
+    """A plain template filled in; `values(name)` returns the value, or UNDEFINED."""
+    texts, names = template
+    out = [texts[0]]
+    for name, text in zip(names, texts[1:], strict=True):
+        value = values(name)
+        out.append("" if value is UNDEFINED else str(value))
+        out.append(text)
+    return " ".join("".join(out).split())
+
+
+UNDEFINED = object()
 
 
 def render(source: str, context: dict[str, Any]) -> str:

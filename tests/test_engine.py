@@ -109,9 +109,33 @@ def test_an_action_error_swallowed_by_durable_rules_is_still_an_error(monkeypatc
     evaluator = Evaluator(compiled)
     doc = load_file(EXAMPLES / "compliant.yaml")
 
-    def failing_collect(self: Any, hits: Any) -> None:
+    def failing_collect(self: Any, *args: Any) -> None:
         raise ValueError("action bookkeeping failed")
     monkeypatch.setattr(engine_module.RuleEngine, "_collect", failing_collect)
     results = evaluator.evaluate(doc, "2023-04-01", geography_for("2023-04-01"))
     assert "pass" not in {r.status for r in results}
     assert any("action bookkeeping failed" in r.message for r in results)
+
+
+def test_plain_messages_filled_in_directly_read_exactly_as_jinja_renders_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most messages skip Jinja2 (evaluation.plain_template); with that shortcut switched off every message
+    of every result, passes and failures, on both examples and with missing fields, must be the same."""
+    import ics_rules.evaluation as evaluation
+    from ics_rules.templating import plain_template
+
+    compiled = compile_rulesets([load_ruleset(REPO / "rulesets" / "ltp-2019.yaml")])
+    geography = geography_for("2023-04-01")
+    docs = [load_file(EXAMPLES / name) for name in ("compliant.yaml", "non-compliant.yaml")]
+    fast = [Evaluator(compiled).evaluate(doc, "2023-04-01", geography) for doc in docs]
+    rules = {rule.id: rule for rule in compiled.rulesets[0].rules}
+    used = {plain_template(rules[r.rule_id].message if r.status == "fail" else rules[r.rule_id].pass_message or rules[r.rule_id].title)
+            for results in fast for r in results if r.status in ("pass", "fail")}
+    assert len(used - {None}) >= 20  # the shortcut really is taken, for many different messages
+    monkeypatch.setattr(evaluation, "plain_template", lambda source: None)
+    slow = [Evaluator(compiled).evaluate(doc, "2023-04-01", geography) for doc in docs]
+    assert [[r.message for r in results] for results in fast] == [[r.message for r in results] for results in slow]
+    from ics_rules.templating import UNDEFINED, fill, render  # None, numbers and undefined names as Jinja2 has them
+    template = "a {{ x }} b {{y}} c {{ n }}  d"
+    values = {"x": None, "n": 1.5}
+    assert fill(plain_template(template), lambda name: values.get(name, UNDEFINED)) == render(template, {"x": None, "n": 1.5}) == "a None b c 1.5 d"
+    assert fill(plain_template("{{ y }}"), lambda name: UNDEFINED) == render("{{ y }}", {}) == ""
