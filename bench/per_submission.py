@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def main(n: int) -> None:
-    path = REPO / "examples" / "non-compliant.yaml"
+    path = Path(sys.argv[2]) if len(sys.argv) > 2 else REPO / "examples" / "non-compliant.yaml"
     t0 = time.perf_counter()
     _, compiled = compile_rules()
     evaluator = Evaluator(compiled)
@@ -37,7 +37,7 @@ def main(n: int) -> None:
         c = time.perf_counter()
         entities = build_entities(doc, geography, "2023-04-01")
         d = time.perf_counter()
-        evaluator.engine.run([e.fact() for e in entities])
+        evaluator.engine.run(compiled.facts(entities))
         e = time.perf_counter()
         results = evaluator.evaluate(doc, "2023-04-01", geography)  # facts + engine + results again
         f = time.perf_counter()

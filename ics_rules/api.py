@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -13,7 +14,7 @@ from .report import Report, SystemReport
 from .results import InputReport, Result
 from .rulesets import Ruleset, load_rulesets
 from .selection import EVERYTHING, Selection
-from .waivers import apply_waivers, load_waivers
+from .waivers import WaiverLedger, load_waivers
 from .resources import data_dir, default_ruleset_paths, schema_path
 from .validation import validate_submission
 
@@ -177,34 +178,60 @@ def check(paths: Iterable[str], rulesets: Iterable[str | Path] | None = None, as
     One submission is checked in this process. Several are checked in `jobs` worker processes (default:
     one per core), so an engine crash costs only the submission it happened on, and then checked
     together as a system (the system-scope rules). `select` keeps some rules and severities; `waivers`
-    marks agreed exceptions as waived and reports expired or unused waivers."""
+    marks agreed exceptions as waived and reports expired or unused waivers. Results are handled as
+    each submission finishes and kept in the report's ResultLog, so memory does not grow with the batch."""
     loaded, compiled = compile_rules(rulesets)
     selection = select or EVERYTHING
     selection.check(loaded)
-    waiver_list = load_waivers(waivers) if waivers is not None else None
-    report = _evaluate(paths, loaded, compiled, rulesets, as_of, jobs, progress)
-    report.selection = selection
-    results = [r for r in report.results if selection.wants_rule(r.rule_id)]
-    if waiver_list is not None:
-        results = apply_waivers(results, report.inputs, waiver_list)
-        report.waivers = {"file": str(waivers), "count": len(waiver_list)}
-    report.results = [r for r in results if selection.wants_severity(r.severity)]
+    keep = ResultFilter(selection, WaiverLedger(load_waivers(waivers)) if waivers is not None else None)
+    report = Report(command="check", as_of=as_of, rulesets=loaded, selection=selection)
+    _evaluate(report, paths, compiled, rulesets, as_of, jobs, progress, keep)
+    if keep.ledger is not None:
+        report.waivers = {"file": str(waivers), "count": len(keep.ledger.waivers)}
+        report.waiver_results = [r for r in keep.ledger.findings() if selection.wants_severity(r.severity)]
     return report
 
 
-def _evaluate(paths: Iterable[str], loaded: list[Ruleset], compiled: "CompiledRulesets", rulesets: Iterable[str | Path] | None,
-              as_of: str | None, jobs: int | None, progress: Progress | None) -> Report:
-    report = Report(command="check", as_of=as_of, rulesets=loaded)
+@dataclass
+class ResultFilter:
+    """What a run keeps of each submission's results: the selected rules, with waivers applied (they see
+    every severity), at the selected severities. Batch workers run it, so the parent never unpacks
+    a submission's results; it gathers which waivers each worker used or found expired."""
+
+    selection: Selection
+    ledger: WaiverLedger | None
+
+    def __call__(self, results: list[Result], entries: dict[str, InputReport]) -> list[Result]:
+        results = [r for r in results if self.selection.wants_rule(r.rule_id)]
+        if self.ledger is not None:
+            results = self.ledger.apply(results, entries)
+        return [r for r in results if self.selection.wants_severity(r.severity)]
+
+    def waivers_seen(self) -> tuple[frozenset[int], frozenset[int]]:
+        """The waivers used, and found expired, so far (by index)."""
+        if self.ledger is None:
+            return frozenset(), frozenset()
+        return frozenset(self.ledger.used), frozenset(self.ledger.expired)
+
+    def merge(self, used: frozenset[int], expired: frozenset[int]) -> None:
+        if self.ledger is not None:
+            self.ledger.used |= used
+            self.ledger.expired |= expired
+
+
+def _evaluate(report: Report, paths: Iterable[str], compiled: "CompiledRulesets", rulesets: Iterable[str | Path] | None,
+              as_of: str | None, jobs: int | None, progress: Progress | None, keep: ResultFilter) -> None:
     targets = expand_paths(paths)
     stdin = sys.stdin.buffer.read() if "-" in targets else None
     if len(targets) == 1:
         entry, results, _ = check_one(targets[0], as_of, _evaluator(compiled), stdin)
         report.inputs.append(entry)
-        report.results.extend(results)
+        report.add_results(entry.path, keep(results, {entry.path: entry}))
         if progress:
             progress(1, 1, targets[0])
-        return report
+        return
     from .batch import Crash, WorkerPool, default_jobs
+    from .system import LatestClaims
 
     done = 0
 
@@ -215,39 +242,40 @@ def _evaluate(paths: Iterable[str], loaded: list[Ruleset], compiled: "CompiledRu
             progress(done, len(targets), targets[index])
 
     ruleset_files = list(rulesets) if rulesets else None
-    with WorkerPool(min(jobs or default_jobs(), len(targets)), ruleset_files) as pool:
-        outcomes = pool.run([("check", (p, as_of, stdin if p == "-" else None)) for p in targets], tick)
-        summaries = []
-        for path, outcome in zip(targets, outcomes, strict=True):
+    claims = LatestClaims()
+    with WorkerPool(min(jobs or default_jobs(), len(targets)), ruleset_files, keep) as pool:
+        tasks = [("check", (p, as_of, stdin if p == "-" else None)) for p in targets]
+        for index, outcome in pool.imap(tasks, tick):
             if isinstance(outcome, Crash):
-                shown = path if path != "-" else "<stdin>"
+                shown = targets[index] if targets[index] != "-" else "<stdin>"
                 what = "the rules engine crashed while checking this submission" if outcome.died else "checking this submission failed"
                 report.inputs.append(InputReport(shown, None, "error", problems=[Problem(
                     file=shown, message=f"{what}: {outcome.why}; it has no results, and the rest of the batch is unaffected", kind="engine")]))
+                report.add_results(shown, [])
                 continue
-            entry, results, summary = outcome
-            report.inputs.append(entry)
-            report.results.extend(results)
-            if summary is not None:
-                summaries.append(summary)
-        if len(summaries) >= 2:
-            report.system = _check_system(pool, summaries, as_of, report)
-    return report
+            report.inputs.append(outcome.entry)
+            report.log.add_packed(outcome.entry.path, outcome.packed, outcome.count, outcome.tally)
+            keep.merge(outcome.waivers_used, outcome.waivers_expired)
+            if outcome.summary is not None:
+                claims.add(outcome.summary)
+        if len(claims.latest) >= 2:
+            _check_system(pool, claims, as_of, report, keep)
 
 
-def _check_system(pool: Any, summaries: list[dict[str, Any]], as_of: str | None, report: Report) -> SystemReport:
+def _check_system(pool: Any, claims: Any, as_of: str | None, report: Report, keep: ResultFilter) -> None:
     """Run the system-scope rules over the batch in a worker, as of --as-of or the latest as_at."""
     from .batch import Crash
 
+    summaries = claims.summaries()
     when = as_of or max(s["as_at"] for s in summaries)
     geography = geography_for(when)
     left_out = [i.path for i in report.inputs if i.status != "checked"]
-    system = SystemReport(as_of=when, geography=geography.id if geography else None, submissions=len(summaries),
-                          regions=sorted({s["region"] for s in summaries if s["region"]}), left_out=left_out)
+    report.system = SystemReport(as_of=when, geography=geography.id if geography else None, submissions=len(summaries),
+                                 regions=sorted({s["region"] for s in summaries if s["region"]}), left_out=left_out,
+                                 superseded=claims.superseded)
     (outcome,) = pool.run([("system", (summaries, when))])
     if isinstance(outcome, Crash):
         what = "the rules engine crashed during the system checks" if outcome.died else "the system checks failed"
-        system.status, system.problem = "error", f"{what}: {outcome.why}"
+        report.system.status, report.system.problem = "error", f"{what}: {outcome.why}"
     else:
-        report.results.extend(outcome)
-    return system
+        report.system_findings = keep(outcome, {i.path: i for i in report.inputs})

@@ -8,16 +8,37 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
+
+from .results import InputReport, Result
+
+if TYPE_CHECKING:
+    from .api import ResultFilter
 
 # Test hook: a worker given a path containing this text kills itself the way a segfault in the
 # engine would, so tests can prove a crash costs one submission. Never set in normal use.
 CRASH_ENV = "ICS_RULES_TEST_CRASH_ON"
+
+
+class Checked(NamedTuple):
+    """One submission checked in a worker: its results already filtered (selection, waivers) and pickled."""
+
+    entry: InputReport
+    packed: bytes  # pickle of the list of results
+    count: int
+    tally: dict[str, Any]
+    summary: dict[str, Any] | None  # what the system rules need (None if it was not valid)
+    waivers_used: frozenset[int]
+    waivers_expired: frozenset[int]
+
+    def results(self) -> list[Result]:
+        return pickle.loads(self.packed)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -37,11 +58,12 @@ def _describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def _worker(conn: Connection, ruleset_paths: list[str] | None) -> None:
+def _worker(conn: Connection, ruleset_paths: list[str] | None, keep: "ResultFilter | None") -> None:
     """Compile the rules once, then answer tasks until told to stop (a None task)."""
     from .api import check_one, compile_rules
     from .evaluation import Evaluator
     from .reference import geography_for
+    from .report import tally
 
     _, compiled = compile_rules(ruleset_paths)
     evaluator = Evaluator(compiled)
@@ -56,7 +78,12 @@ def _worker(conn: Connection, ruleset_paths: list[str] | None) -> None:
                 path, as_of, stdin = payload
                 if crash_on and crash_on in path:
                     os.kill(os.getpid(), signal.SIGSEGV)
-                conn.send(check_one(path, as_of, evaluator, stdin))
+                entry, results, summary = check_one(path, as_of, evaluator, stdin)
+                if keep is not None:
+                    results = keep(results, {entry.path: entry})
+                used, expired = keep.waivers_seen() if keep is not None else (frozenset(), frozenset())
+                conn.send(Checked(entry, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL), len(results), tally(results),
+                                  summary, used, expired))
             else:  # "system"
                 summaries, as_of = payload
                 conn.send(evaluator.evaluate_system(summaries, as_of, geography_for(as_of)))
@@ -67,7 +94,9 @@ def _worker(conn: Connection, ruleset_paths: list[str] | None) -> None:
 class WorkerPool:
     """A fixed number of worker processes; `run` maps tasks to results, surviving worker deaths."""
 
-    def __init__(self, size: int, ruleset_paths: list[str | Path] | None) -> None:
+    def __init__(self, size: int, ruleset_paths: list[str | Path] | None, keep: "ResultFilter | None" = None) -> None:
+        """`keep` filters each submission's results in the worker (see api.ResultFilter)."""
+        self.keep = keep
         self.size = max(1, size)
         self.ruleset_paths = [str(p) for p in ruleset_paths] if ruleset_paths else None
         self.context = multiprocessing.get_context("spawn")  # no engine state is ever copied into a worker
@@ -91,14 +120,20 @@ class WorkerPool:
 
     def _start(self) -> tuple[Any, Connection]:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=_worker, args=(child, self.ruleset_paths), daemon=True)
+        process = self.context.Process(target=_worker, args=(child, self.ruleset_paths, self.keep), daemon=True)
         process.start()
         child.close()
         return process, parent
 
     def run(self, tasks: list[tuple[str, Any]], on_done: Callable[[int, Any], None] | None = None) -> list[Any]:
         """Results in task order; a task whose worker died gets a Crash instead."""
-        results: list[Any] = [None] * len(tasks)
+        return [result for _, result in self.imap(tasks, on_done)]
+
+    def imap(self, tasks: list[tuple[str, Any]], on_done: Callable[[int, Any], None] | None = None) -> Iterator[tuple[int, Any]]:
+        """(index, result) in task order, each as soon as it and every task before it are done, so a
+        caller can handle and drop results while the batch runs; `on_done` hears of each completion."""
+        early: dict[int, Any] = {}  # finished before an earlier task
+        next_out = 0
         pending = deque(range(len(tasks)))
         while len(self.workers) < min(self.size, len(tasks)):
             self.workers.append(self._start())
@@ -131,18 +166,21 @@ class WorkerPool:
                 index = busy.pop(slot)
                 try:
                     if ready is conn or conn.poll():
-                        results[index] = conn.recv()
+                        result = conn.recv()
                     else:
                         raise EOFError
                 except (EOFError, OSError):
                     process.join(timeout=5)
-                    results[index] = Crash(f"the process checking it stopped ({_describe_exit(process.exitcode)})")
+                    result = Crash(f"the process checking it stopped ({_describe_exit(process.exitcode)})")
                     conn.close()
                     self.workers[slot] = self._start()
+                early[index] = result
                 if on_done:
-                    on_done(index, results[index])
+                    on_done(index, result)
                 hand_out(slot)
-        return results
+            while next_out in early:
+                yield next_out, early.pop(next_out)
+                next_out += 1
 
 
 def default_jobs() -> int:

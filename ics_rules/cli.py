@@ -6,13 +6,13 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import click
 
 from . import __version__
 from .problems import InputError
-from .renderers import RENDERERS, get_renderer, pages_of
+from .renderers import RENDERERS, chunks_of, get_renderer, pages_of
 from .report import FAIL_ON_LEVELS, Report
 from .results import SEVERITIES
 
@@ -30,14 +30,15 @@ def _as_of(_ctx: Any, _param: Any, value: str | None) -> str | None:
         raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 
-def _write_atomically(path: str, text: str) -> None:
-    """Write beside the target and rename, so a killed run leaves the old report or the new one, never half."""
+def _write_atomically(path: str, text: str | Iterable[str]) -> None:
+    """Write beside the target and rename, so a killed run leaves the old report or the new one, never half.
+    `text` may come in pieces (a streaming renderer), written as they come."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            fh.writelines((text,) if isinstance(text, str) else text)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a report is an ordinary file
@@ -58,25 +59,32 @@ def _emit(report: Report, fmt: str, output: str | None, verbose: bool, fail_on: 
         render_pages = pages_of(renderer)
         if render_pages is None:
             raise click.UsageError(f"--format {fmt} writes one file; give a file name to --output, not a directory")
-        pages = render_pages(report, fail_on=fail_on)
+        written = 0
         try:
-            for name, text in sorted(pages.items()):
+            for name, text in render_pages(report, fail_on=fail_on):  # each page written as it is rendered
                 _write_atomically(str(Path(output) / name), text)
+                written += 1
         except OSError as exc:
             raise _OutputError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
-        click.echo(f"Wrote {len(pages)} pages to {output} (start at {Path(output) / 'index.html'}).", err=True)
+        click.echo(f"Wrote {written} pages to {output} (start at {Path(output) / 'index.html'}).", err=True)
         return
     if several and pages_of(renderer) is not None:
         raise click.UsageError(f"--format {fmt} writes an index and one page per submission for a batch: give --output DIRECTORY")
     color = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = renderer.render(report, color=color, verbose=verbose, fail_on=fail_on)
+    chunks = chunks_of(renderer, report, color=color, verbose=verbose, fail_on=fail_on)
     if output:
         try:
-            _write_atomically(output, text)
+            _write_atomically(output, chunks)
         except OSError as exc:
             raise _OutputError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
     else:
-        click.echo(text, nl=False)
+        pending: list[str] = []
+        for chunk in chunks:  # a few large writes, not one per result
+            pending.append(chunk)
+            if len(pending) >= 1000:
+                click.echo("".join(pending), nl=False)
+                pending.clear()
+        click.echo("".join(pending), nl=False)
 
 
 def _check_output_plan(paths: tuple[str, ...], fmt: str, output: str | None) -> None:

@@ -95,6 +95,15 @@ class CompiledRule:
     reference_fields: frozenset[str]  # reference_area fields the rule relies on
     fields: tuple[str, ...] = ()  # the subject's own fields the rule reads (results cite where they were written)
 
+    @property
+    def citation(self) -> dict[str, Any]:
+        """One mapping shared by every result of the rule (read-only by convention), so a batch holds it once."""
+        cached = self.__dict__.get("_citation")
+        if cached is None:
+            c = self.rule.citation
+            cached = self.__dict__["_citation"] = {"document": c.document, "paragraph": c.paragraph, "quote": c.quote}
+        return cached
+
 
 @dataclass
 class CompiledRulesets:

@@ -147,8 +147,7 @@ class Evaluator:
             pos = doc.position(entity.pointer)
             file, line, column = doc.path, (pos[0] if pos else None), (pos[1] if pos else None)
         subject = Subject(entity.type, entity.key, entity.name, file, entity.pointer, line, column)
-        citation = {"document": rule.citation.document, "paragraph": rule.citation.paragraph, "quote": rule.citation.quote}
-        return Result(rule.id, rule.title, rule.severity, status, message, citation, rule.remediation, subject, rule.ruleset,
+        return Result(rule.id, rule.title, rule.severity, status, message, cr.citation, rule.remediation, subject, rule.ruleset,
                       _evidence(cr.fields, entity, doc))
 
     @staticmethod

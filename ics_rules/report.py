@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import pickle
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import IO, Any, Iterable, Iterator
 
 from . import __version__
 from .results import SEVERITIES, STATUSES, InputReport, Result
@@ -21,26 +23,31 @@ def generated_at() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def tally(results: list[Result]) -> dict[str, Any]:
+def tally(results: Iterable[Result]) -> dict[str, Any]:
     """Counts by status and by severity and status: the summary every format shows."""
-    by_status = {s: 0 for s in STATUSES}
-    by_severity = {sev: {s: 0 for s in STATUSES} for sev in SEVERITIES}
+    counts = {"by_status": {s: 0 for s in STATUSES}, "by_severity": {sev: {s: 0 for s in STATUSES} for sev in SEVERITIES}}
+    add_to_tally(counts, results)
+    return counts
+
+
+def add_to_tally(counts: dict[str, Any], results: Iterable[Result]) -> None:
+    by_status, by_severity = counts["by_status"], counts["by_severity"]
     for r in results:
         by_status[r.status] += 1
         by_severity[r.severity][r.status] += 1
-    return {"by_status": by_status, "by_severity": by_severity}
+
+
+def merge_tally(into: dict[str, Any], other: dict[str, Any]) -> None:
+    for s, n in other["by_status"].items():
+        into["by_status"][s] += n
+    for sev, row in other["by_severity"].items():
+        for s, n in row.items():
+            into["by_severity"][sev][s] += n
 
 
 def gate(fail_on: str) -> tuple[str, ...]:
     """The severities whose failures fail a run at `fail_on` (none for "never")."""
     return () if fail_on == "never" else SEVERITIES[: SEVERITIES.index(fail_on) + 1]
-
-
-def is_system_result(result: Result) -> bool:
-    from .facts import ENTITY_TYPES
-
-    entity = ENTITY_TYPES.get(result.subject.kind)
-    return bool(entity and entity.system)
 
 
 @dataclass
@@ -52,47 +59,160 @@ class SystemReport:
     submissions: int
     regions: list[str]
     left_out: list[str]  # inputs that could not be checked, so their claims are missing from the system checks
+    superseded: list[str] = field(default_factory=list)  # earlier submissions of an ICS the batch holds a later one of
     status: str = "checked"  # checked | error
     problem: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"as_of": self.as_of, "reference_geography": self.geography, "submissions": self.submissions,
-                "regions": self.regions, "left_out": self.left_out, "status": self.status, "problem": self.problem}
+                "regions": self.regions, "left_out": self.left_out, "superseded": self.superseded, "status": self.status, "problem": self.problem}
+
+
+IN_MEMORY_RESULTS = 20_000  # results held in memory before blocks go to the spool file (about 20 MB)
+
+
+class ResultLog:
+    """A run's results about its inputs, one block per input in input order, counted as they arrive.
+
+    Blocks beyond a budget are pickled to an unnamed temporary file (deleted when the run ends), so
+    a batch of any size holds a bounded number of results in memory; reading them back is one pass
+    per renderer. Iterating gives every result in order."""
+
+    def __init__(self, in_memory: int | None = None) -> None:
+        self._budget = IN_MEMORY_RESULTS if in_memory is None else in_memory
+        self._held = 0
+        self._blocks: list[tuple[str, list[Result] | bytes | tuple[int, int]]] = []
+        self._spool: IO[bytes] | None = None
+        self.tally = tally([])
+        self.count = 0
+
+    def add(self, key: str, results: list[Result]) -> None:
+        """The results of input `key` (its path)."""
+        self.count += len(results)
+        add_to_tally(self.tally, results)
+        if self._held + len(results) <= self._budget:
+            self._held += len(results)
+            self._blocks.append((key, list(results)))
+        else:
+            self._spill(key, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def add_packed(self, key: str, packed: bytes, count: int, counts: dict[str, Any]) -> None:
+        """Results as a worker pickled them, with their number and tally: kept packed, never unpickled
+        here, so the parent of a batch does no per-result work until a renderer reads them."""
+        self.count += count
+        merge_tally(self.tally, counts)
+        if self._held + count <= self._budget:
+            self._held += count
+            self._blocks.append((key, packed))
+        else:
+            self._spill(key, packed)
+
+    def _spill(self, key: str, packed: bytes) -> None:
+        if self._spool is None:
+            self._spool = tempfile.TemporaryFile(prefix="ics-rules-")
+        self._spool.seek(0, os.SEEK_END)
+        start = self._spool.tell()
+        self._spool.write(packed)
+        self._blocks.append((key, (start, len(packed))))
+
+    def blocks(self) -> Iterator[tuple[str, list[Result]]]:
+        for key, block in self._blocks:
+            if isinstance(block, list):
+                yield key, block
+            elif isinstance(block, bytes):
+                yield key, pickle.loads(block)
+            else:
+                assert self._spool is not None
+                self._spool.seek(block[0])
+                yield key, pickle.loads(self._spool.read(block[1]))
+
+    def __iter__(self) -> Iterator[Result]:
+        for _, block in self.blocks():
+            yield from block
+
+    def __len__(self) -> int:
+        return self.count
+
+    def close(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+
+
+class ResultsView:
+    """A report's results, read afresh on each iteration (they may be on disk)."""
+
+    def __init__(self, report: "Report") -> None:
+        self._report = report
+
+    def __iter__(self) -> Iterator[Result]:
+        yield from self._report.log
+        yield from self._report.system_findings
+        yield from self._report.waiver_results
+
+    def __len__(self) -> int:
+        return len(self._report.log) + len(self._report.system_findings) + len(self._report.waiver_results)
+
+    def __getitem__(self, index: int) -> Result:
+        if index < 0:
+            index += len(self)
+        for i, result in enumerate(self):
+            if i == index:
+                return result
+        raise IndexError(index)
 
 
 @dataclass
 class Report:
+    """Everything one run found. Results arrive per input (`add_results`), then the system checks' and
+    the waivers' own findings; `results` iterates all of them in that order."""
+
     command: str  # check | validate
     as_of: str | None  # the --as-of given, else None (each input then uses its own as_at)
     rulesets: list[Ruleset] = field(default_factory=list)
     inputs: list[InputReport] = field(default_factory=list)
-    results: list[Result] = field(default_factory=list)
     system: SystemReport | None = None  # set when two or more submissions were checked together
     selection: Any = None  # the Selection applied (rules, skipped rules, severities)
     waivers: dict[str, Any] | None = None  # the waivers file applied, if any
     generated_at: str = field(default_factory=generated_at)
+    log: ResultLog = field(default_factory=ResultLog)
+    system_findings: list[Result] = field(default_factory=list)
+    waiver_results: list[Result] = field(default_factory=list)
+
+    def add_results(self, path: str, results: list[Result]) -> None:
+        self.log.add(path, results)
+
+    @property
+    def results(self) -> "ResultsView":
+        """Every result: each input's, then the system checks', then the waivers' findings."""
+        return ResultsView(self)
 
     def system_results(self) -> list[Result]:
         """Results about the batch as a whole: their subjects are system entities (ics_rules/system.py)."""
-        return [r for r in self.results if is_system_result(r)]
+        return self.system_findings
 
     def waiver_findings(self) -> list[Result]:
         """Findings about the waivers file itself: waivers that expired or match nothing."""
-        return [r for r in self.results if r.subject.kind == "waiver"]
+        return self.waiver_results
 
-    def results_by_input(self) -> dict[str, list[Result]]:
-        """Each input's own results (not the system checks, not the waivers' findings), by input path."""
-        out: dict[str, list[Result]] = {i.path: [] for i in self.inputs}
-        for r in self.results:
-            if r.subject.kind != "waiver" and not is_system_result(r):
-                out.setdefault(r.subject.file, []).append(r)
-        return out
+    def results_by_input(self) -> Iterator[tuple[InputReport, list[Result]]]:
+        """Each input with its own results (not the system checks, not the waivers' findings), in input order."""
+        blocks = self.log.blocks()
+        pending = next(blocks, None)
+        for entry in self.inputs:
+            if pending is not None and pending[0] == entry.path:
+                yield entry, pending[1]
+                pending = next(blocks, None)
+            else:
+                yield entry, []
 
     def counts(self) -> dict[str, Any]:
         inputs = {s: 0 for s in ("checked", "invalid", "error")}
         for i in self.inputs:
             inputs[i.status] += 1
-        return {"results": len(self.results), **tally(self.results), "inputs": inputs}
+        total = tally(self.system_findings + self.waiver_results)
+        merge_tally(total, self.log.tally)
+        return {"results": self.log.count + len(self.system_findings) + len(self.waiver_results), **total, "inputs": inputs}
 
     def exit_code(self, fail_on: str = "required") -> int:
         """0 nothing failing at or above `fail_on`; 1 failures (or rules, submissions or system checks that
@@ -101,11 +221,13 @@ class Report:
             return 2
         if any(i.status == "error" for i in self.inputs) or (self.system and self.system.status == "error"):
             return 1
-        if any(r.status in ("fail", "error") and r.severity in gate(fail_on) for r in self.results):
+        by_severity = self.counts()["by_severity"]
+        if any(by_severity[sev]["fail"] or by_severity[sev]["error"] for sev in gate(fail_on)):
             return 1
         return 0
 
-    def to_dict(self) -> dict[str, Any]:
+    def header(self) -> dict[str, Any]:
+        """The report model without its results (to_dict is this plus "results")."""
         return {
             "format": REPORT_FORMAT,
             "tool": {"name": "ics-rules", "version": __version__},
@@ -122,5 +244,7 @@ class Report:
             "selection": self.selection.to_dict() if self.selection is not None else None,
             "waivers": self.waivers,
             "summary": self.counts(),
-            "results": [r.to_dict() for r in self.results],
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.header(), "results": [r.to_dict() for r in self.results]}

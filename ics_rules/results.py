@@ -1,7 +1,7 @@
 """The one result model every output format is produced from."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from .problems import Problem, format_location
@@ -10,7 +10,7 @@ STATUSES = ("pass", "fail", "review", "waived", "not_applicable", "error")
 SEVERITIES = ("required", "expected", "advisory")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Subject:
     kind: str
     id: str
@@ -23,8 +23,15 @@ class Subject:
     def location(self) -> str:
         return format_location(self.file, self.line, self.column)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Subject, (self.kind, self.id, self.name, self.file, self.pointer, self.line, self.column))
 
-@dataclass(frozen=True)
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "name": self.name, "file": self.file, "pointer": self.pointer,
+                "line": self.line, "column": self.column}
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """Where in the submission a field the rule read was written (or belongs, when it is missing)."""
 
@@ -33,9 +40,18 @@ class Evidence:
     line: int | None
     column: int | None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Evidence, (self.field, self.pointer, self.line, self.column))
 
-@dataclass(frozen=True)
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "pointer": self.pointer, "line": self.line, "column": self.column}
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
+    """One rule's verdict on one subject. Slots, and rule-level parts (title, citation, remediation)
+    shared between a rule's results: a national batch holds hundreds of thousands of these."""
+
     rule_id: str
     title: str
     severity: str
@@ -48,11 +64,20 @@ class Result:
     evidence: tuple[Evidence, ...] = ()
     waiver: dict[str, Any] | None = None  # the waiver that applies (status is then "waived")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Plain arguments: the dataclass default pickles a state mapping per object, several times slower,
+        and results cross from worker to parent and to the report's spool file."""
+        return (Result, (self.rule_id, self.title, self.severity, self.status, self.message, self.citation, self.remediation,
+                         self.subject, self.ruleset, self.evidence, self.waiver))
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"rule_id": self.rule_id, "title": self.title, "severity": self.severity, "status": self.status,
+                "message": self.message, "citation": dict(self.citation), "remediation": self.remediation,
+                "subject": self.subject.to_dict(), "ruleset": self.ruleset, "evidence": [e.to_dict() for e in self.evidence],
+                "waiver": dict(self.waiver) if self.waiver is not None else None}
 
 
-@dataclass
+@dataclass(slots=True)
 class InputReport:
     path: str
     sha256: str | None

@@ -41,6 +41,30 @@ def summarise(doc: Document) -> dict[str, Any]:
     }
 
 
+class LatestClaims:
+    """The submissions the system rules see: the latest of each ICS (by `as_at`, then input order).
+
+    A batch may hold several submissions of one ICS (a reviewer's archive of resubmissions); checking
+    them all together would report every area of that ICS as claimed twice. The earlier ones are named
+    as superseded instead, and only one summary per ICS is kept however long the batch."""
+
+    def __init__(self) -> None:
+        self.latest: dict[str, dict[str, Any]] = {}
+        self.superseded: list[str] = []
+
+    def add(self, summary: dict[str, Any]) -> None:
+        held = self.latest.get(summary["code"])
+        if held is not None and (summary["as_at"] or "") < (held["as_at"] or ""):
+            self.superseded.append(summary["file"])
+            return
+        if held is not None:
+            self.superseded.append(held["file"])
+        self.latest[summary["code"]] = summary
+
+    def summaries(self) -> list[dict[str, Any]]:
+        return list(self.latest.values())
+
+
 class _Builder:
     def __init__(self) -> None:
         self.entities: list[Entity] = []

@@ -64,34 +64,47 @@ def _finding(waiver: Waiver, rule_id: str, title: str, message: str, remediation
     return Result(rule_id, title, "advisory", "fail", message, citation, remediation, subject, "waivers", waiver=waiver.describe())
 
 
-def apply_waivers(results: list[Result], inputs: list[InputReport], waivers: list[Waiver]) -> list[Result]:
-    """Results with waived ones marked, followed by a finding for each expired or unused waiver."""
-    entries = {i.path: i for i in inputs}
-    used: set[int] = set()
-    expired_hits: set[int] = set()
-    out = []
-    for r in results:
-        entry = entries.get(r.subject.file)
-        as_of = (entry.as_of if entry else None) or ""
-        for n, w in enumerate(waivers):
-            if r.status in WAIVABLE and w.matches(r, entry):
-                if as_of and as_of > w.expires:
-                    expired_hits.add(n)
-                    continue
-                used.add(n)
-                r = replace(r, status="waived", waiver=w.describe(),
-                            message=f"{r.message} Waived until {w.expires} by {w.approved_by}: {w.justification}")
-                break
-        out.append(r)
-    for n, w in enumerate(waivers):
-        if n in expired_hits and n not in used:
-            out.append(_finding(w, "WAIVER-EXPIRED", "A waiver has expired",
-                                f"The waiver of {w.rule}{' for ' + w.subject if w.subject else ''} expired on {w.expires}; "
-                                "the results it covered are reported as they are.",
-                                "Renew the waiver with a new approval and expiry, or meet the requirement."))
-        elif n not in used:
-            out.append(_finding(w, "WAIVER-UNMATCHED", "A waiver matches no result",
-                                f"The waiver of {w.rule}{' for ' + w.subject if w.subject else ''}"
-                                f"{' in ' + w.submission if w.submission else ''} matches no failing or for-review result.",
-                                "Remove the waiver, or correct its rule, submission or subject."))
-    return out
+class WaiverLedger:
+    """Applies waivers to results as they arrive, remembering which were used or found expired, so the
+    findings about the waivers themselves come once at the end."""
+
+    def __init__(self, waivers: list[Waiver]) -> None:
+        self.waivers = waivers
+        self.used: set[int] = set()
+        self.expired: set[int] = set()
+
+    def apply(self, results: list[Result], entries: dict[str, InputReport]) -> list[Result]:
+        """The results with those an unexpired waiver covers marked as waived; `entries` by input path."""
+        if not self.waivers:
+            return results
+        out = []
+        for r in results:
+            entry = entries.get(r.subject.file)
+            as_of = (entry.as_of if entry else None) or ""
+            for n, w in enumerate(self.waivers):
+                if r.status in WAIVABLE and w.matches(r, entry):
+                    if as_of and as_of > w.expires:
+                        self.expired.add(n)
+                        continue
+                    self.used.add(n)
+                    r = replace(r, status="waived", waiver=w.describe(),
+                                message=f"{r.message} Waived until {w.expires} by {w.approved_by}: {w.justification}")
+                    break
+            out.append(r)
+        return out
+
+    def findings(self) -> list[Result]:
+        """A finding for each waiver that expired (and covered nothing still in force) or matched nothing."""
+        out = []
+        for n, w in enumerate(self.waivers):
+            if n in self.expired and n not in self.used:
+                out.append(_finding(w, "WAIVER-EXPIRED", "A waiver has expired",
+                                    f"The waiver of {w.rule}{' for ' + w.subject if w.subject else ''} expired on {w.expires}; "
+                                    "the results it covered are reported as they are.",
+                                    "Renew the waiver with a new approval and expiry, or meet the requirement."))
+            elif n not in self.used:
+                out.append(_finding(w, "WAIVER-UNMATCHED", "A waiver matches no result",
+                                    f"The waiver of {w.rule}{' for ' + w.subject if w.subject else ''}"
+                                    f"{' in ' + w.submission if w.submission else ''} matches no failing or for-review result.",
+                                    "Remove the waiver, or correct its rule, submission or subject."))
+        return out

@@ -85,7 +85,7 @@ def test_a_pool_replaces_a_dead_worker_and_keeps_going() -> None:
     finally:
         del os.environ[CRASH_ENV]
     kinds = [type(o).__name__ for o in outcomes]
-    assert kinds == ["tuple", "Crash", "tuple", "tuple"]
+    assert kinds == ["Checked", "Crash", "Checked", "Checked"]
     assert outcomes[0][0].status == "checked" and outcomes[3][0].status == "invalid"
 
 
@@ -141,3 +141,23 @@ def test_national_html_has_an_index_and_a_page_per_submission(tmp_path: Path) ->
         assert f'href="{stem}.html"' in index
     single = run_cli("check", str(NATIONAL), "--format", "html", "--output", str(tmp_path / "one.html"))
     assert single.returncode == 2 and "give --output DIRECTORY" in single.stderr
+
+
+def test_a_resubmission_supersedes_the_earlier_submission_of_its_ics_in_the_system_checks(tmp_path: Path) -> None:
+    """A batch holding two submissions of one ICS (a reviewer's archive) checks the system with the latest
+    of each, by as_at, and names the earlier one, instead of reporting every area as claimed twice."""
+    north_west = sorted(NATIONAL.glob("Q[EY]*.yaml"))[:2] + sorted(NATIONAL.glob("QOP*.yaml"))
+    qe1 = next(p for p in north_west if p.name.startswith("QE1"))
+    earlier = tmp_path / "QE1-2022.yaml"
+    earlier.write_text(qe1.read_text(encoding="utf-8").replace("as_at: '2023-04-01'", "as_at: '2022-12-01'"), encoding="utf-8")
+    report = ics_rules.check([str(earlier)] + [str(p) for p in north_west])
+    assert report.system is not None and report.system.superseded == [str(earlier)]
+    assert report.system.submissions == len(north_west)
+    assert not [r for r in report.system_results() if r.status == "fail"]
+    assert [i.status for i in report.inputs] == ["checked"] * (len(north_west) + 1)  # still checked on its own
+    later = tmp_path / "QE1-2024.yaml"
+    later.write_text(qe1.read_text(encoding="utf-8").replace("as_at: '2023-04-01'", "as_at: '2024-01-01'"), encoding="utf-8")
+    report = ics_rules.check([str(later)] + [str(p) for p in north_west])
+    assert report.system is not None and report.system.superseded == [str(qe1)] and report.system.as_of == "2024-01-01"
+    text = run_cli("check", str(later), *map(str, north_west)).stdout
+    assert f"Superseded by a later submission of the same ICS, so not included: 1 ({qe1})" in text

@@ -62,7 +62,7 @@ def test_json_report_validates_against_the_report_schema(tmp_path: Path) -> None
     assert sum(r["status"] == "fail" for r in own) == 17 and len(own) == 210
     # Two North West submissions checked together: Cheshire and Merseyside's areas are gaps, 00T is claimed twice.
     assert report["system"] == {"as_of": "2023-04-01", "reference_geography": "sicbl-icb-cancer-alliance-region-2022-07",
-                                "submissions": 2, "regions": ["Y62"], "left_out": ["examples/invalid.yaml"], "status": "checked", "problem": None}
+                                "submissions": 2, "regions": ["Y62"], "left_out": ["examples/invalid.yaml"], "superseded": [], "status": "checked", "problem": None}
     gaps = {r["subject"]["id"] for r in report["results"] if r["rule_id"] == "LTP-1.51-AREA-COVERED-ONCE" and r["status"] == "fail"}
     assert gaps == {"00T", "01F", "01J", "01T", "01V", "01X", "02E", "12F", "27D", "99A"}
     assert report["rulesets"][0]["id"] == "ltp-2019" and len(report["rulesets"][0]["sha256"]) == 64

@@ -28,7 +28,7 @@ RULE_IDS = [r.id for r in RULESET.rules]
 def run(path: Path, as_of: str | None = None) -> list[Result]:
     report = ics_rules.check([str(path)], as_of=as_of)
     assert [i.status for i in report.inputs] == ["checked"], [str(p) for i in report.inputs for p in i.problems]
-    return report.results
+    return list(report.results)
 
 
 def verdicts(results: list[Result], rule_id: str) -> dict[str, Result]:

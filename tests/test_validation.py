@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
+from hypothesis import given, strategies as st
+
 from ics_rules.loading import load_file, parse_text
 from ics_rules.validation import load_schema, validate_submission
 from conftest import EXAMPLES
@@ -94,3 +96,49 @@ def test_every_schema_property_is_described() -> None:
         assert props, name
         undescribed = [p for p, sub in props if not (isinstance(sub, dict) and sub.get("description"))]
         assert undescribed == [], (name, undescribed)
+
+
+def _paths(data: Any, pointer: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield pointer
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _paths(v, pointer + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _paths(v, pointer + (i,))
+
+
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**8), st.text(max_size=12), st.sampled_from(
+    ["2023-02-30", "U12345", "Q1X", "yes", "E06000018", "", " ", "1234567"]), st.just([]), st.just({}), st.just({"x": 1}))
+
+
+@given(st.data())
+def test_the_inlined_schema_finds_exactly_what_the_schema_as_written_finds(compliant_data: dict[str, Any], data: st.DataObject) -> None:
+    """Validation uses the submission schema with its definitions inlined (validation.inline_definitions);
+    on documents broken at random places it must report the same errors as the schema file itself."""
+    import copy
+
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    from ics_rules.validation import validator
+
+    doc = copy.deepcopy(compliant_data)
+    targets = [p for p in _paths(doc) if p]
+    for _ in range(data.draw(st.integers(1, 4))):
+        path = data.draw(st.sampled_from(targets))
+        parent = doc
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            if data.draw(st.booleans()) and isinstance(parent, dict):
+                parent.pop(path[-1], None)
+            else:
+                parent[path[-1]] = data.draw(_VALUES)
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier edit removed or replaced this place
+
+    def seen(v: Draft202012Validator) -> list[tuple[Any, ...]]:
+        return sorted((tuple(map(str, e.absolute_path)), e.validator, e.message, json.dumps(e.schema.get("description")))
+                      for e in v.iter_errors(doc))
+    as_written = Draft202012Validator(load_schema("submission"), format_checker=FormatChecker())
+    assert seen(validator("submission")) == seen(as_written)

@@ -38,8 +38,8 @@ def _result(status: str, severity: str) -> Result:
     ([("review", "required"), ("waived", "required"), ("not_applicable", "required")], "advisory", 0),
 ])
 def test_exit_policy_lives_in_one_place(statuses: list[tuple[str, str]], fail_on: str, code: int) -> None:
-    report = Report(command="check", as_of=None, inputs=[InputReport("f.yaml", "0" * 64, "checked")],
-                    results=[_result(s, sev) for s, sev in statuses])
+    report = Report(command="check", as_of=None, inputs=[InputReport("f.yaml", "0" * 64, "checked")])
+    report.add_results("f.yaml", [_result(s, sev) for s, sev in statuses])
     assert report.exit_code(fail_on) == code
     report.inputs.append(InputReport("bad.yaml", None, "invalid"))
     assert report.exit_code(fail_on) == 2  # bad input wins over everything
@@ -190,3 +190,28 @@ def test_the_readme_ci_commands_work(tmp_path: Path) -> None:
         assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, (args, proc.stderr)
         if "--output" in args:
             assert Path(args[args.index("--output") + 1]).stat().st_size > 0
+
+
+def test_results_spooled_to_disk_read_back_exactly_and_stream_as_the_same_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch's results beyond ResultLog's budget live in a temporary file; with nothing kept in memory,
+    every format must still see the same results, and the streamed JSON must be the report model."""
+    import ics_rules.report as report_module
+    from ics_rules.renderers import get_renderer, json_report
+
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(WAIVERS, encoding="utf-8")
+    paths = [str(EXAMPLES / "non-compliant.yaml"), str(EXAMPLES / "compliant.yaml"), str(EXAMPLES / "invalid.yaml")]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    held = ics_rules.check(paths, waivers=waivers, jobs=1)
+    monkeypatch.setattr(report_module, "IN_MEMORY_RESULTS", 0)
+    spooled = ics_rules.check(paths, waivers=waivers, jobs=1)
+    assert spooled.log._spool is not None and held.log._spool is None
+    assert list(spooled.results) == list(held.results) and len(spooled.results) == len(held.results) > 200
+    assert {r.status for r in spooled.results} >= {"pass", "fail", "waived"}
+    assert [(e.path, len(rs)) for e, rs in spooled.results_by_input()] == [(e.path, len(rs)) for e, rs in held.results_by_input()]
+    for fmt in ("json", "text", "junit", "sarif", "markdown", "github"):
+        assert get_renderer(fmt).render(spooled) == get_renderer(fmt).render(held), fmt
+    text = json_report.render(spooled)
+    assert json.loads(text) == json.loads(json.dumps(held.to_dict()))
+    lines = [line.strip().rstrip(",") for line in text.splitlines() if line.startswith('    {"rule_id"')]
+    assert lines == [json_report._RESULT.encode(r.to_dict()) for r in held.results]  # encode_result matches the encoder

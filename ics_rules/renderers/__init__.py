@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, Protocol
+from typing import Any, Iterable, Protocol
 
 from ..report import Report
 
@@ -22,8 +22,14 @@ class Renderer(Protocol):
 
 
 def pages_of(renderer: Renderer) -> Any:
-    """The renderer's `render_pages` (file name -> text, for a directory of pages), or None if it writes one file."""
+    """The renderer's `render_pages` ((file name, text) pairs, for a directory of pages), or None if it writes one file."""
     return getattr(renderer, "render_pages", None)
+
+
+def chunks_of(renderer: Renderer, report: Report, **options: Any) -> Iterable[str]:
+    """The output in pieces, as the renderer produces them (`render_chunks`), or whole."""
+    streaming = getattr(renderer, "render_chunks", None)
+    return streaming(report, **options) if streaming is not None else (renderer.render(report, **options),)
 
 
 def get_renderer(name: str) -> Renderer:

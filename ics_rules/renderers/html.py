@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Iterator
 
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
@@ -57,10 +57,14 @@ def _verdict(results: list[Result], entry: InputReport | None, fail_on: str) -> 
         return "This submission is not valid: fix the problems listed below and check it again.", True
     if entry is not None and entry.status == "error":
         return "This submission could not be checked.", True
-    failing = Counter(r.severity for r in results if r.status in ("fail", "error"))
+    return _verdict_from_counts(tally(results), fail_on)
+
+
+def _verdict_from_counts(counts: dict[str, Any], fail_on: str) -> tuple[str, bool]:
+    failing = {sev: row["fail"] + row["error"] for sev, row in counts["by_severity"].items()}
     above = sum(n for sev, n in failing.items() if sev in gate(fail_on))
     below = sum(failing.values()) - above
-    reviews = sum(1 for r in results if r.status == "review")
+    reviews = counts["by_status"]["review"]
     more = (f" {below} more fail at lower severity." if below else "") + f" {reviews} results are for a reviewer's judgement."
     if above:
         return f"Does not meet the plan: {above} results fail at or above '{fail_on}'.{more}", True
@@ -101,30 +105,27 @@ def _submission_page(env: SandboxedEnvironment, report: Report, entry: InputRepo
     return env.get_template("submission.html.j2").render(page=page, input=entry, **_common(report))
 
 
-def render_pages(report: Report, *, fail_on: str = "required", **_: Any) -> dict[str, str]:
-    """index.html and one page per input, as file name -> HTML."""
+def render_pages(report: Report, *, fail_on: str = "required", **_: Any) -> Iterator[tuple[str, str]]:
+    """(file name, HTML) for one page per input, as each is rendered, then index.html."""
     env = _environment()
     names = page_names(report)
-    system = report.system_results()
-    by_file = report.results_by_input()
-    pages = {names[e.path]: _submission_page(env, report, e, by_file.get(e.path, []), fail_on, "index.html") for e in report.inputs}
     rows = []
-    for e in report.inputs:
-        counts = Counter(r.status for r in by_file.get(e.path, []))
+    for e, results in report.results_by_input():
+        yield names[e.path], _submission_page(env, report, e, results, fail_on, "index.html")
+        counts = Counter(r.status for r in results)
         rows.append({"input": e, "link": names[e.path], "name": f"{e.ics_name} ({e.ics_code})" if e.ics_code else PurePath(e.path).name,
                      "counts": {s: counts[s] for s in STATUS_ORDER}})
-    verdict, failing = _verdict(report.results, None, fail_on)
+    verdict, failing = _verdict_from_counts(report.counts(), fail_on)
     if any(e.status != "checked" for e in report.inputs):
         verdict, failing = verdict + " Some submissions could not be checked: see the table.", True
     page = {"title": f"{len(report.inputs)} ICS submissions", "verdict": verdict, "failing": failing, "inputs": rows,
-            "columns": STATUS_ORDER, "groups": _groups(system, _plan_title(report)), "waivers": report.waiver_findings()}
-    pages["index.html"] = env.get_template("index.html.j2").render(page=page, counts=report.counts(), system=report.system, **_common(report))
-    return pages
+            "columns": STATUS_ORDER, "groups": _groups(report.system_results(), _plan_title(report)), "waivers": report.waiver_findings()}
+    yield "index.html", env.get_template("index.html.j2").render(page=page, counts=report.counts(), system=report.system, **_common(report))
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False, fail_on: str = "required") -> str:
     """One page: the submission's page for a single input, else the batch index (see render_pages)."""
     if len(report.inputs) == 1:
         entry = report.inputs[0]
-        return _submission_page(_environment(), report, entry, report.results, fail_on, None)
-    return render_pages(report, fail_on=fail_on)["index.html"]
+        return _submission_page(_environment(), report, entry, list(report.results), fail_on, None)
+    return dict(render_pages(report, fail_on=fail_on))["index.html"]

@@ -44,10 +44,9 @@ def _suite(root: ET.Element, name: str, results: list[Result], properties: dict[
 
 def render(report: Report, *, color: bool = False, verbose: bool = False, fail_on: str = "required") -> str:
     root = ET.Element("testsuites", {"name": "ics-rules"})
-    by_file = report.results_by_input()
-    for entry in report.inputs:
+    for entry, results in report.results_by_input():
         props = {"sha256": entry.sha256, "ics": entry.ics_code, "as_of": entry.as_of, "reference_geography": entry.geography}
-        suite = _suite(root, entry.path, by_file.get(entry.path, []), props)
+        suite = _suite(root, entry.path, results, props)
         if entry.status != "checked":  # the input itself is the test that failed
             case = ET.SubElement(suite, "testcase", {"classname": "ics-rules.input", "name": "the submission can be checked", "file": entry.path, "time": "0"})
             text = "\n".join(str(p) for p in entry.problems)

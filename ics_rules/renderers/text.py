@@ -1,14 +1,13 @@
 """A terminal summary: failures first with where and how to fix, passes only counted unless --verbose."""
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..facts import kind_label
 from ..problems import pointer_to_field
-from ..report import Report
+from ..report import Report, tally
 from ..resources import data_dir
 from ..results import SEVERITIES
 
@@ -24,15 +23,19 @@ def _paint(enabled: bool) -> Any:
 
 
 def _tally(results: list[Any]) -> str:
-    counts = Counter(r.status for r in results)
+    return _tally_counts(tally(results))
+
+
+def _tally_counts(counts: dict[str, Any]) -> str:
     parts = []
     for status in ("pass", "fail", "review", "waived", "error", "not_applicable"):
-        if counts[status]:
+        n = counts["by_status"][status]
+        if n:
             label = status.replace("_", " ")
             if status in ("fail", "error"):
-                sev = Counter(r.severity for r in results if r.status == status)
+                sev = {s: counts["by_severity"][s][status] for s in SEVERITIES}
                 label += " (" + ", ".join(f"{sev[s]} {s}" for s in SEVERITIES if sev[s]) + ")"
-            parts.append(f"{counts[status]} {label}")
+            parts.append(f"{n} {label}")
     return " · ".join(parts) if parts else "no results"
 
 
@@ -43,18 +46,17 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, fail_o
     env.filters["kind_label"] = kind_label
     system = report.system_results()
     waivers = report.waiver_findings()
-    by_input = report.results_by_input()
     # Reviews are listed for one submission; in a batch they are counted unless --verbose.
     details = ("fail", "error", "review", "waived") if verbose or len(report.inputs) == 1 else ("fail", "error", "waived")
 
     def section(results: list[Any]) -> dict[str, Any]:
         ordered = sorted(results, key=lambda r: (_ORDER[r.status], SEVERITIES.index(r.severity)))
         return {"shown": [r for r in ordered if verbose or r.status in details], "tally": _tally(ordered), "total": len(ordered)}
-    sections = [dict(section(by_input.get(entry.path, [])), input=entry) for entry in report.inputs]
+    sections = [dict(section(results), input=entry) for entry, results in report.results_by_input()]
     system_section = dict(section(system), report=report.system) if report.system else None
     waiver_section = dict(section(waivers), file=report.waivers["file"]) if report.waivers else None
     counts = report.counts()
     return env.get_template("text.j2").render(
         report=report, sections=sections, system=system_section, waivers=waiver_section, counts=counts, paint=_paint(color), verbose=verbose,
-        tally=_tally(report.results), exit_code=report.exit_code(fail_on), fail_on=fail_on,
+        tally=_tally_counts(counts), waived=counts["by_status"]["waived"], exit_code=report.exit_code(fail_on), fail_on=fail_on,
     )
