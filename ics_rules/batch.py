@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import pickle
 import signal
 from collections import deque
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
+from .packing import unpack
 from .results import InputReport, Result
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class Checked(NamedTuple):
     """One submission checked in a worker: its results already filtered (selection, waivers) and pickled."""
 
     entry: InputReport
-    packed: bytes  # pickle of the list of results
+    packed: bytes  # the results, packed (ics_rules/packing.py)
     count: int
     tally: dict[str, Any]
     summary: dict[str, Any] | None  # what the system rules need (None if it was not valid)
@@ -38,7 +38,7 @@ class Checked(NamedTuple):
     waivers_expired: frozenset[int]
 
     def results(self) -> list[Result]:
-        return pickle.loads(self.packed)  # type: ignore[no-any-return]
+        return unpack(self.packed)
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,10 @@ def _worker(conn: Connection, ruleset_paths: list[str] | None, keep: "ResultFilt
     from .api import check_one, compile_rules
     from .evaluation import Evaluator
     from .reference import geography_for
+    from .packing import pack
     from .report import tally
 
+    rule_parts: dict = {}  # each rule's shared JSON, encoded once per worker
     _, compiled = compile_rules(ruleset_paths)
     evaluator = Evaluator(compiled)
     crash_on = os.environ.get(CRASH_ENV)
@@ -82,7 +84,7 @@ def _worker(conn: Connection, ruleset_paths: list[str] | None, keep: "ResultFilt
                 if keep is not None:
                     results = keep(results, {entry.path: entry})
                 used, expired = keep.waivers_seen() if keep is not None else (frozenset(), frozenset())
-                conn.send(Checked(entry, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL), len(results), tally(results),
+                conn.send(Checked(entry, pack(results, rule_parts), len(results), tally(results),
                                   summary, used, expired))
             else:  # "system"
                 summaries, as_of = payload

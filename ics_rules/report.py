@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-import pickle
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import IO, Any, Iterable, Iterator
 
 from . import __version__
+from .packing import RuleParts, pack, unpack
 from .results import SEVERITIES, STATUSES, InputReport, Result
 from .rulesets import Ruleset
 
@@ -83,31 +83,29 @@ class ResultLog:
         self._held = 0
         self._blocks: list[tuple[str, list[Result] | bytes | tuple[int, int]]] = []
         self._spool: IO[bytes] | None = None
+        self._rules: RuleParts = {}
         self.tally = tally([])
         self.count = 0
 
     def add(self, key: str, results: list[Result]) -> None:
         """The results of input `key` (its path)."""
-        self.count += len(results)
-        add_to_tally(self.tally, results)
         if self._held + len(results) <= self._budget:
+            self.count += len(results)
+            add_to_tally(self.tally, results)
             self._held += len(results)
             self._blocks.append((key, list(results)))
         else:
-            self._spill(key, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+            self.add_packed(key, pack(results, self._rules), len(results), tally(results))
 
     def add_packed(self, key: str, packed: bytes, count: int, counts: dict[str, Any]) -> None:
-        """Results as a worker pickled them, with their number and tally: kept packed, never unpickled
-        here, so the parent of a batch does no per-result work until a renderer reads them."""
+        """Results as a worker packed them (ics_rules/packing.py), with their number and tally: kept as
+        they came, never decoded here, so the parent of a batch does no per-result work."""
         self.count += count
         merge_tally(self.tally, counts)
         if self._held + count <= self._budget:
             self._held += count
             self._blocks.append((key, packed))
-        else:
-            self._spill(key, packed)
-
-    def _spill(self, key: str, packed: bytes) -> None:
+            return
         if self._spool is None:
             self._spool = tempfile.TemporaryFile(prefix="ics-rules-")
         self._spool.seek(0, os.SEEK_END)
@@ -115,16 +113,19 @@ class ResultLog:
         self._spool.write(packed)
         self._blocks.append((key, (start, len(packed))))
 
-    def blocks(self) -> Iterator[tuple[str, list[Result]]]:
+    def raw_blocks(self) -> Iterator[tuple[str, list[Result] | bytes]]:
+        """Each input's block as stored: results, or packed results (read back from the spool if there)."""
         for key, block in self._blocks:
-            if isinstance(block, list):
-                yield key, block
-            elif isinstance(block, bytes):
-                yield key, pickle.loads(block)
-            else:
+            if isinstance(block, tuple):
                 assert self._spool is not None
                 self._spool.seek(block[0])
-                yield key, pickle.loads(self._spool.read(block[1]))
+                yield key, self._spool.read(block[1])
+            else:
+                yield key, block
+
+    def blocks(self) -> Iterator[tuple[str, list[Result]]]:
+        for key, block in self.raw_blocks():
+            yield key, (unpack(block) if isinstance(block, bytes) else block)
 
     def __iter__(self) -> Iterator[Result]:
         for _, block in self.blocks():

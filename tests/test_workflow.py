@@ -193,25 +193,28 @@ def test_the_readme_ci_commands_work(tmp_path: Path) -> None:
 
 
 def test_results_spooled_to_disk_read_back_exactly_and_stream_as_the_same_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A batch's results beyond ResultLog's budget live in a temporary file; with nothing kept in memory,
-    every format must still see the same results, and the streamed JSON must be the report model."""
+    """A batch's results come from the workers packed as JSON lines and, beyond ResultLog's budget, wait
+    in a temporary file; every format must still see exactly the results an in-process check makes,
+    and the streamed JSON must be the report model."""
     import ics_rules.report as report_module
+    from ics_rules.packing import ENCODER
     from ics_rules.renderers import get_renderer, json_report
 
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text(WAIVERS, encoding="utf-8")
     paths = [str(EXAMPLES / "non-compliant.yaml"), str(EXAMPLES / "compliant.yaml"), str(EXAMPLES / "invalid.yaml")]
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    singly = {p: list(ics_rules.check([p], waivers=waivers).log) for p in paths}  # never packed
     held = ics_rules.check(paths, waivers=waivers, jobs=1)
     monkeypatch.setattr(report_module, "IN_MEMORY_RESULTS", 0)
     spooled = ics_rules.check(paths, waivers=waivers, jobs=1)
     assert spooled.log._spool is not None and held.log._spool is None
+    assert [(e.path, rs) for e, rs in spooled.results_by_input()] == [(p, singly[p]) for p in paths]
     assert list(spooled.results) == list(held.results) and len(spooled.results) == len(held.results) > 200
     assert {r.status for r in spooled.results} >= {"pass", "fail", "waived"}
-    assert [(e.path, len(rs)) for e, rs in spooled.results_by_input()] == [(e.path, len(rs)) for e, rs in held.results_by_input()]
     for fmt in ("json", "text", "junit", "sarif", "markdown", "github"):
         assert get_renderer(fmt).render(spooled) == get_renderer(fmt).render(held), fmt
     text = json_report.render(spooled)
     assert json.loads(text) == json.loads(json.dumps(held.to_dict()))
     lines = [line.strip().rstrip(",") for line in text.splitlines() if line.startswith('    {"rule_id"')]
-    assert lines == [json_report._RESULT.encode(r.to_dict()) for r in held.results]  # encode_result matches the encoder
+    assert lines == [ENCODER.encode(r.to_dict()) for r in held.results]  # packing.encode_result is the encoder's output
