@@ -18,6 +18,7 @@ from ..facts import kind_label
 from ..problems import pointer_to_field
 from ..report import REPORT_FORMAT, Report, gate, tally
 from ..resources import data_dir
+from ..cache import bytecode_cache
 from ..results import SEVERITIES, InputReport, Result
 
 STATUS_ORDER = ("fail", "error", "review", "waived", "pass", "not_applicable")
@@ -27,7 +28,8 @@ FINDINGS = ("fail", "error", "review", "waived")  # shown open; the rest are col
 def _environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(loader=FileSystemLoader(str(data_dir("reports") / "templates" / "html")),
                                autoescape=select_autoescape(default=True, default_for_string=True),
-                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                               bytecode_cache=bytecode_cache())
     env.filters["pointer_field"] = pointer_to_field
     env.filters["kind_label"] = kind_label
     return env

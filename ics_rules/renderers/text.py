@@ -9,6 +9,7 @@ from ..facts import kind_label
 from ..problems import pointer_to_field
 from ..report import Report, tally
 from ..resources import data_dir
+from ..cache import bytecode_cache
 from ..results import SEVERITIES
 
 _COLORS = {"fail": "31;1", "error": "35;1", "review": "33;1", "pass": "32", "not_applicable": "2", "waived": "36",
@@ -41,7 +42,8 @@ def _tally_counts(counts: dict[str, Any]) -> str:
 
 def render(report: Report, *, color: bool = False, verbose: bool = False, fail_on: str = "required") -> str:
     env = Environment(loader=FileSystemLoader(str(data_dir("reports") / "templates")), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
+                      bytecode_cache=bytecode_cache())
     env.filters["pointer_field"] = pointer_to_field
     env.filters["kind_label"] = kind_label
     system = report.system_results()

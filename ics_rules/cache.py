@@ -1,0 +1,97 @@
+"""What ics-rules keeps between runs, as Python keeps bytecode in __pycache__: compiled Jinja2
+templates, and which ruleset files have already passed every check.
+
+Compiling templates and re-checking an unchanged ruleset are most of what a one-file check spends
+beyond importing its libraries (bench/README.md). Entries are keyed by content: a template by its
+name and a checksum of its source; a ruleset by the digest of its bytes together with the version,
+the ruleset schema and the source of the modules that judge rulesets, so an edited ruleset, schema
+or checker is checked afresh. The cache lives in $ICS_RULES_CACHE_DIR, else $XDG_CACHE_HOME/ics-rules,
+else ~/.cache/ics-rules; ICS_RULES_CACHE_DIR=off turns it off, and a directory that cannot be written
+only means the work is done every run. Like __pycache__, it is trusted as the user's own files.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemBytecodeCache
+
+from . import __version__
+
+# The modules whose code decides whether a ruleset is good: a change to any of them invalidates the marks.
+_JUDGES = ("rulesets.py", "conditions.py", "facts.py", "templating.py", "validation.py", "loading.py", "problems.py")
+
+
+class _QuietBytecodeCache(FileSystemBytecodeCache):
+    """A cache that never fails a run: unreadable or unwritable entries are simply not used."""
+
+    def load_bytecode(self, bucket: Any) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, TypeError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+@lru_cache(maxsize=None)
+def cache_directory(kind: str) -> Path | None:
+    """The folder for one kind of entry, made if needed; None when turned off or impossible."""
+    chosen = os.environ.get("ICS_RULES_CACHE_DIR")
+    if chosen == "off":
+        return None
+    base = Path(chosen) if chosen else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ics-rules"
+    folder = base / f"{kind}-{__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
+
+
+@lru_cache(maxsize=None)
+def bytecode_cache() -> _QuietBytecodeCache | None:
+    """The template cache every Jinja2 environment of the run shares."""
+    folder = cache_directory("templates")
+    return _QuietBytecodeCache(str(folder)) if folder is not None else None
+
+
+@lru_cache(maxsize=None)
+def _judges_digest() -> str:
+    from .resources import schema_path
+
+    h = hashlib.sha256(__version__.encode())
+    h.update(schema_path("ruleset").read_bytes())
+    package = Path(__file__).resolve().parent
+    for name in _JUDGES:
+        h.update((package / name).read_bytes())
+    return h.hexdigest()
+
+
+def _mark(ruleset_sha256: str) -> Path | None:
+    folder = cache_directory("rulesets")
+    if folder is None:
+        return None
+    return folder / hashlib.sha256(f"{_judges_digest()}:{ruleset_sha256}".encode()).hexdigest()
+
+
+def ruleset_known_good(ruleset_sha256: str) -> bool:
+    """True when a ruleset with exactly these bytes passed every check, by this code, before."""
+    mark = _mark(ruleset_sha256)
+    return mark is not None and mark.is_file()
+
+
+def remember_good_ruleset(ruleset_sha256: str) -> None:
+    mark = _mark(ruleset_sha256)
+    if mark is not None:
+        try:
+            mark.touch()
+        except OSError:
+            pass
