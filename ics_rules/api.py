@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -180,12 +181,23 @@ def check(paths: Iterable[str], rulesets: Iterable[str | Path] | None = None, as
     together as a system (the system-scope rules). `select` keeps some rules and severities; `waivers`
     marks agreed exceptions as waived and reports expired or unused waivers. Results are handled as
     each submission finishes and kept in the report's ResultLog, so memory does not grow with the batch."""
-    loaded, compiled = compile_rules(rulesets)
     selection = select or EVERYTHING
-    selection.check(loaded)
     keep = ResultFilter(selection, WaiverLedger(load_waivers(waivers)) if waivers is not None else None)
-    report = Report(command="check", as_of=as_of, rulesets=loaded, selection=selection)
-    _evaluate(report, paths, compiled, rulesets, as_of, jobs, progress, keep)
+    targets = expand_paths(paths)
+    pool = None
+    if len(targets) > 1:
+        from .batch import WorkerPool, default_jobs
+
+        pool = WorkerPool(min(jobs or default_jobs(), len(targets)), list(rulesets) if rulesets else None, keep)
+        pool.start()  # the workers start up while this process checks the rules
+    with pool or nullcontext():
+        loaded, compiled = compile_rules(rulesets)
+        selection.check(loaded)
+        report = Report(command="check", as_of=as_of, rulesets=loaded, selection=selection)
+        if pool is None:
+            _check_alone(report, targets, compiled, as_of, progress, keep)
+        else:
+            _check_batch(report, targets, pool, as_of, progress, keep)
     if keep.ledger is not None:
         report.waivers = {"file": str(waivers), "count": len(keep.ledger.waivers)}
         report.waiver_results = [r for r in keep.ledger.findings() if selection.wants_severity(r.severity)]
@@ -219,20 +231,23 @@ class ResultFilter:
             self.ledger.expired |= expired
 
 
-def _evaluate(report: Report, paths: Iterable[str], compiled: "CompiledRulesets", rulesets: Iterable[str | Path] | None,
-              as_of: str | None, jobs: int | None, progress: Progress | None, keep: ResultFilter) -> None:
-    targets = expand_paths(paths)
-    stdin = sys.stdin.buffer.read() if "-" in targets else None
-    if len(targets) == 1:
-        entry, results, _ = check_one(targets[0], as_of, _evaluator(compiled), stdin)
-        report.inputs.append(entry)
-        report.add_results(entry.path, keep(results, {entry.path: entry}))
-        if progress:
-            progress(1, 1, targets[0])
-        return
-    from .batch import Crash, WorkerPool, default_jobs
+def _check_alone(report: Report, targets: list[str], compiled: "CompiledRulesets", as_of: str | None,
+                 progress: Progress | None, keep: "ResultFilter") -> None:
+    """One submission, in this process: nothing to start up, so the quickest answer."""
+    stdin = sys.stdin.buffer.read() if targets == ["-"] else None
+    entry, results, _ = check_one(targets[0], as_of, _evaluator(compiled), stdin)
+    report.inputs.append(entry)
+    report.add_results(entry.path, keep(results, {entry.path: entry}))
+    if progress:
+        progress(1, 1, targets[0])
+
+
+def _check_batch(report: Report, targets: list[str], pool: Any, as_of: str | None, progress: Progress | None,
+                 keep: "ResultFilter") -> None:
+    from .batch import Crash
     from .system import LatestClaims
 
+    stdin = sys.stdin.buffer.read() if "-" in targets else None
     done = 0
 
     def tick(index: int, _result: Any) -> None:
@@ -241,25 +256,23 @@ def _evaluate(report: Report, paths: Iterable[str], compiled: "CompiledRulesets"
         if progress:
             progress(done, len(targets), targets[index])
 
-    ruleset_files = list(rulesets) if rulesets else None
     claims = LatestClaims()
-    with WorkerPool(min(jobs or default_jobs(), len(targets)), ruleset_files, keep) as pool:
-        tasks = [("check", (p, as_of, stdin if p == "-" else None)) for p in targets]
-        for index, outcome in pool.imap(tasks, tick):
-            if isinstance(outcome, Crash):
-                shown = targets[index] if targets[index] != "-" else "<stdin>"
-                what = "the rules engine crashed while checking this submission" if outcome.died else "checking this submission failed"
-                report.inputs.append(InputReport(shown, None, "error", problems=[Problem(
-                    file=shown, message=f"{what}: {outcome.why}; it has no results, and the rest of the batch is unaffected", kind="engine")]))
-                report.add_results(shown, [])
-                continue
-            report.inputs.append(outcome.entry)
-            report.log.add_packed(outcome.entry.path, outcome.packed, outcome.count, outcome.tally)
-            keep.merge(outcome.waivers_used, outcome.waivers_expired)
-            if outcome.summary is not None:
-                claims.add(outcome.summary)
-        if len(claims.latest) >= 2:
-            _check_system(pool, claims, as_of, report, keep)
+    tasks = [("check", (p, as_of, stdin if p == "-" else None)) for p in targets]
+    for index, outcome in pool.imap(tasks, tick):
+        if isinstance(outcome, Crash):
+            shown = targets[index] if targets[index] != "-" else "<stdin>"
+            what = "the rules engine crashed while checking this submission" if outcome.died else "checking this submission failed"
+            report.inputs.append(InputReport(shown, None, "error", problems=[Problem(
+                file=shown, message=f"{what}: {outcome.why}; it has no results, and the rest of the batch is unaffected", kind="engine")]))
+            report.add_results(shown, [])
+            continue
+        report.inputs.append(outcome.entry)
+        report.log.add_packed(outcome.entry.path, outcome.packed, outcome.count, outcome.tally)
+        keep.merge(outcome.waivers_used, outcome.waivers_expired)
+        if outcome.summary is not None:
+            claims.add(outcome.summary)
+    if len(claims.latest) >= 2:
+        _check_system(pool, claims, as_of, report, keep)
 
 
 def _check_system(pool: Any, claims: Any, as_of: str | None, report: Report, keep: ResultFilter) -> None:

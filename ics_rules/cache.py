@@ -17,28 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemBytecodeCache
-
 from . import __version__
 
 # The modules whose code decides whether a ruleset is good: a change to any of them invalidates the marks.
 _JUDGES = ("rulesets.py", "conditions.py", "facts.py", "templating.py", "validation.py", "loading.py", "problems.py")
-
-
-class _QuietBytecodeCache(FileSystemBytecodeCache):
-    """A cache that never fails a run: unreadable or unwritable entries are simply not used."""
-
-    def load_bytecode(self, bucket: Any) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except (OSError, EOFError, ValueError, TypeError):
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: Any) -> None:
-        try:
-            super().dump_bytecode(bucket)
-        except OSError:
-            pass
 
 
 @lru_cache(maxsize=None)
@@ -57,10 +39,26 @@ def cache_directory(kind: str) -> Path | None:
 
 
 @lru_cache(maxsize=None)
-def bytecode_cache() -> _QuietBytecodeCache | None:
-    """The template cache every Jinja2 environment of the run shares."""
+def bytecode_cache() -> Any:
+    """The template cache every Jinja2 environment of the run shares (None when there is none): one
+    that never fails a run, as unreadable or unwritable entries are simply not used."""
+    from jinja2 import FileSystemBytecodeCache
+
+    class QuietBytecodeCache(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: Any) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except (OSError, EOFError, ValueError, TypeError):
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
     folder = cache_directory("templates")
-    return _QuietBytecodeCache(str(folder)) if folder is not None else None
+    return QuietBytecodeCache(str(folder)) if folder is not None else None
 
 
 @lru_cache(maxsize=None)

@@ -61,18 +61,26 @@ def _evidence(fields: tuple[str, ...], entity: Entity, doc: Document) -> tuple[E
     return tuple(sorted(out, key=lambda e: (e.line or 0, e.column or 0)))
 
 
-def _plain_values(entity: Entity, as_of: str, status: str) -> Callable[[str], Any]:
+def _plain_values(entity: Entity, matched: dict[str, list[str]], by_fact: dict[str, Entity], as_of: str,
+                 status: str) -> Callable[[str], Any]:
     """Values for a plain template: what `_context` would give those names, without building it."""
     special = {"key": entity.key, "name": entity.name, "as_of": as_of, "status": status}
     declared = ENTITY_TYPES[entity.type].fields
 
     def value(name: str) -> Any:
+        if name in matched:
+            return [_related(by_fact[f]) for f in matched[name]]
         if name in special:
             return special[name]
         if name in declared:
             return entity.fields.get(name)
         return UNDEFINED
     return value
+
+
+def _related(entity: Entity) -> dict[str, Any]:
+    """A related entity as templates see it (a `count ... as NAME` list holds these)."""
+    return dict(entity.fields, key=entity.key, name=entity.name)
 
 
 _MAPPINGS = frozenset({"subject", "rule"})  # context names that are mappings or lists: those go through Jinja2
@@ -137,9 +145,8 @@ class Evaluator:
             status = ("review" if rule.outcome == "review" else "pass") if ok else "fail"
             template = rule.message if not ok else (rule.pass_message or rule.title)
             plain = plain_template(template)
-            if plain is not None and _MAPPINGS.isdisjoint(plain[1]) and matched.keys().isdisjoint(plain[1]):
-                message = fill(plain, _plain_values(entity, as_of, status))
-            else:
+            message = fill(plain, _plain_values(entity, matched, by_fact, as_of, status)) if plain and _MAPPINGS.isdisjoint(plain.names) else None
+            if message is None:
                 message = render(template, self._context(entity, matched, by_fact, as_of, rule, status))
         if entity.location is not None:
             file, line, column = entity.location
@@ -157,5 +164,5 @@ class Evaluator:
         ctx.update(subject=fields, key=entity.key, name=entity.name, as_of=as_of, status=status,
                    rule={"id": rule.id, "title": rule.title})
         for name, fact_ids in matched.items():
-            ctx[name] = [dict(by_fact[f].fields, key=by_fact[f].key, name=by_fact[f].name) for f in fact_ids]
+            ctx[name] = [_related(by_fact[f]) for f in fact_ids]
         return ctx

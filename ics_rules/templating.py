@@ -1,19 +1,15 @@
-"""Rule messages are Jinja2 templates run in a sandbox: data in a ruleset can format text, never run code."""
+"""Rule messages are Jinja2 templates run in a sandbox: data in a ruleset can format text, never run code.
+
+Most messages are plain: text with `{{ name }}` or `{{ list[0].field }}` variables. Those are checked
+and filled in without Jinja2 (which is then loaded only for the others): filling one in directly gives
+what Jinja2 renders at a fraction of its cost per call, and one message is rendered per result.
+"""
 from __future__ import annotations
 
-from functools import lru_cache
+import hashlib
 import re
-from typing import Any, Callable, Iterable
-
-from jinja2 import FunctionLoader, TemplateSyntaxError, nodes
-from jinja2.sandbox import SandboxedEnvironment
-
-from .cache import bytecode_cache
-
-# Messages are plain text; renderers that emit markup escape them at output time. Each message is a
-# template named by its own text, so compiled messages can come from the on-disk cache.
-_ENV = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False, loader=FunctionLoader(lambda source: source),
-                            bytecode_cache=bytecode_cache(), cache_size=0)
+from functools import lru_cache
+from typing import Any, Callable, Iterable, NamedTuple
 
 
 class TemplateProblem(ValueError):
@@ -22,66 +18,124 @@ class TemplateProblem(ValueError):
         self.line = line
 
 
-def check_template(source: str, allowed: Iterable[str]) -> None:
-    """Refuse a template that does not parse or names a variable the context will not have. A plain
-    template's names are known without Jinja2 parsing it, which for a whole ruleset is most of the
-    time a one-file check takes."""
-    plain = plain_template(source)
-    if plain is not None:
-        unknown = sorted(set(plain[1]) - set(allowed))
-    else:
-        try:
-            ast = _ENV.parse(source)
-        except TemplateSyntaxError as exc:
-            raise TemplateProblem(f"message template does not parse: {exc.message}", exc.lineno) from None
-        unknown = sorted(_free_names(ast) - set(allowed))
-    if unknown:
-        raise TemplateProblem(f"message template names unknown variable(s) {', '.join(unknown)}; "
-                              f"available: {', '.join(sorted(allowed))}")
+class Variable(NamedTuple):
+    name: str
+    index: int | None  # {{ name[0] }}
+    field: str | None  # {{ name[0].field }} or {{ name.field }}
 
 
-def _free_names(ast: nodes.Template) -> set[str]:
-    """Names a template reads that it does not bind itself (loop targets, `set`, `loop`). Jinja2's own
-    meta.find_undeclared_variables runs its code generator's scope analysis and costs twice the parse;
-    this ignores where in the template a name is bound, which only matters for a name used both
-    inside and outside a loop that binds it (it then renders as nothing outside)."""
-    loaded = {n.name for n in ast.find_all(nodes.Name) if n.ctx == "load"}
-    bound = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    return loaded - bound - {"loop"}
+class Plain(NamedTuple):
+    texts: tuple[str, ...]  # one more than variables
+    variables: tuple[Variable, ...]
+
+    @property
+    def names(self) -> set[str]:
+        return {v.name for v in self.variables}
+
+
+_VARIABLE = re.compile(r"{{\s*([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?(?:\.([A-Za-z_][A-Za-z0-9_]*))?\s*}}")
+UNDEFINED = object()
+
+
+_ATTRIBUTES = frozenset(a for t in (dict, list, tuple, str, int, float, bool, type(None)) for a in dir(t))
 
 
 @lru_cache(maxsize=4096)
-def _compiled(source: str) -> Any:
-    return _ENV.get_template(source)
+def plain_template(source: str) -> Plain | None:
+    """The template as text and plain variables, or None if it uses anything else of Jinja2's (or a
+    field that is also an attribute of a built-in type, which Jinja2 would look up as the attribute)."""
+    parts = _VARIABLE.split(source)
+    texts = tuple(parts[0::4])
+    if any("{" in t for t in texts):
+        return None
+    variables = []
+    for name, index, field in zip(parts[1::4], parts[2::4], parts[3::4], strict=True):
+        if field and field in _ATTRIBUTES:
+            return None
+        variables.append(Variable(name, int(index) if index else None, field or None))
+    return Plain(texts, tuple(variables))
 
 
-_PLAIN_VARIABLE = re.compile(r"{{\s*([A-Za-z_][A-Za-z0-9_]*)\s*}}")
-
-
-@lru_cache(maxsize=4096)
-def plain_template(source: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """A template that is only text and `{{ name }}` variables, split into (texts, names); else None.
-
-    Most messages are like that, and filling them in directly gives what Jinja2 renders (str() of the
-    value, nothing for an undefined name) at a fraction of its cost per call, which at one render per
-    result was as much as evaluating the rules."""
-    parts = _PLAIN_VARIABLE.split(source)
-    texts, names = tuple(parts[0::2]), tuple(parts[1::2])
-    return None if any("{" in t for t in texts) else (texts, names)
-
-
-def fill(template: tuple[tuple[str, ...], tuple[str, ...]], values: Callable[[str], Any]) -> str:
-    """A plain template filled in; `values(name)` returns the value, or UNDEFINED."""
-    texts, names = template
-    out = [texts[0]]
-    for name, text in zip(names, texts[1:], strict=True):
-        value = values(name)
+def fill(template: Plain, values: Callable[[str], Any]) -> str | None:
+    """A plain template filled in as Jinja2 would: str() of each value, nothing for an undefined one
+    (a missing name, an index past the end, a field the mapping lacks). `values(name)` gives UNDEFINED
+    for a name it does not know. None where Jinja2 would raise (a field of something undefined), so
+    the caller renders with Jinja2 and gets its error."""
+    out = [template.texts[0]]
+    for variable, text in zip(template.variables, template.texts[1:], strict=True):
+        value = values(variable.name)
+        if value is not UNDEFINED and variable.index is not None:
+            try:
+                value = value[variable.index]
+            except (TypeError, LookupError):
+                value = UNDEFINED
+        if variable.field is not None:
+            if value is UNDEFINED:
+                return None
+            try:
+                value = value[variable.field] if isinstance(value, dict) else UNDEFINED
+            except LookupError:
+                value = UNDEFINED
         out.append("" if value is UNDEFINED else str(value))
         out.append(text)
     return " ".join("".join(out).split())
 
 
-UNDEFINED = object()
+_SOURCES: dict[str, str] = {}  # template name (a digest of the text) -> message text
+
+
+@lru_cache(maxsize=None)
+def _environment() -> Any:
+    """The sandbox, with each message a template named by a digest of its text so compiled messages can
+    come from the on-disk cache. Messages are plain text; renderers that emit markup escape them."""
+    from jinja2 import FunctionLoader
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from .cache import bytecode_cache
+
+    return SandboxedEnvironment(autoescape=False, keep_trailing_newline=False, loader=FunctionLoader(_SOURCES.get),
+                                bytecode_cache=bytecode_cache(), cache_size=0)
+
+
+def check_template(source: str, allowed: Iterable[str]) -> None:
+    """Refuse a template that does not parse or names a variable the context will not have."""
+    plain = plain_template(source)
+    if plain is not None:
+        unknown = sorted(plain.names - set(allowed))
+    else:
+        from jinja2 import TemplateSyntaxError
+
+        try:
+            ast = _environment().parse(source)
+        except TemplateSyntaxError as exc:
+            raise TemplateProblem(f"message template does not parse: {exc.message}", exc.lineno) from None
+        unknown = sorted(free_names(ast) - set(allowed))
+    if unknown:
+        raise TemplateProblem(f"message template names unknown variable(s) {', '.join(unknown)}; "
+                              f"available: {', '.join(sorted(allowed))}")
+
+
+def free_names(ast: Any) -> set[str]:
+    """Names a template reads that it does not bind itself (loop targets, `set`, `loop`). Jinja2's own
+    meta.find_undeclared_variables runs its code generator's scope analysis and costs twice the parse;
+    this ignores where in the template a name is bound, which only matters for a name used both
+    inside and outside a loop that binds it (it then renders as nothing outside)."""
+    from jinja2 import nodes
+
+    loaded = {n.name for n in ast.find_all(nodes.Name) if n.ctx == "load"}
+    bound = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    return loaded - bound - {"loop"}
+
+
+def parse(source: str) -> Any:
+    return _environment().parse(source)
+
+
+@lru_cache(maxsize=4096)
+def _compiled(source: str) -> Any:
+    name = "message-" + hashlib.sha256(source.encode("utf-8")).hexdigest()
+    _SOURCES[name] = source
+    return _environment().get_template(name)
 
 
 def render(source: str, context: dict[str, Any]) -> str:

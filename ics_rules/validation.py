@@ -4,14 +4,15 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import Any, Iterable
-
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .loading import Document
 from .problems import Problem, join_pointer
 from .resources import schema_path
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
                "object": "a mapping", "array": "a list", "null": "nothing"}
@@ -79,7 +80,11 @@ def inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=None)
-def validator(name: str) -> Draft202012Validator:
+def validator(name: str) -> "Draft202012Validator":
+    """jsonschema is loaded here, when something is first validated: a batch's parent process, checking
+    an unchanged ruleset, never needs it (its workers validate the submissions)."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
     return Draft202012Validator(inline_definitions(load_schema(name)), format_checker=FormatChecker())
 
 
@@ -110,7 +115,7 @@ def _allowed_keys(schema: dict[str, Any]) -> tuple[set[str], list[str]]:
     return set(schema.get("properties", {})), list(schema.get("patternProperties", {}))
 
 
-def _problems_for(error: ValidationError, doc: Document) -> list[Problem]:
+def _problems_for(error: "ValidationError", doc: Document) -> list[Problem]:
     pointer = _pointer(error.absolute_path)
     v, inst, schema = error.validator, error.instance, error.schema
     if v == "additionalProperties" and isinstance(inst, dict):

@@ -161,3 +161,15 @@ def test_a_resubmission_supersedes_the_earlier_submission_of_its_ics_in_the_syst
     assert report.system is not None and report.system.superseded == [str(qe1)] and report.system.as_of == "2024-01-01"
     text = run_cli("check", str(later), *map(str, north_west)).stdout
     assert f"Superseded by a later submission of the same ICS, so not included: 1 ({qe1})" in text
+
+
+def test_workers_are_forked_only_from_a_process_that_has_not_loaded_the_engine() -> None:
+    """Forking copies the parent; durable_rules' C state must never be copied into a worker."""
+    import durable_rules_engine  # noqa: F401  (as this test process has, once any rule was evaluated)
+
+    from ics_rules.batch import start_method
+
+    assert start_method() == "spawn"
+    fresh = subprocess.run([sys.executable, "-c", "import ics_rules.cli, sys; from ics_rules.batch import start_method; "
+                            "print(start_method(), 'durable_rules_engine' in sys.modules)"], capture_output=True, text=True, check=True)
+    assert fresh.stdout.split() == ["fork", "False"]

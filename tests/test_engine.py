@@ -118,24 +118,33 @@ def test_an_action_error_swallowed_by_durable_rules_is_still_an_error(monkeypatc
 
 
 def test_plain_messages_filled_in_directly_read_exactly_as_jinja_renders_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Most messages skip Jinja2 (evaluation.plain_template); with that shortcut switched off every message
-    of every result, passes and failures, on both examples and with missing fields, must be the same."""
+    """Most messages skip Jinja2 (templating.plain_template); with that shortcut switched off every message
+    of every result, passes and failures, on both examples, with missing fields, and of the system rules
+    over the faulty national batch (`claims[0].ics_name`), must be the same."""
     import ics_rules.evaluation as evaluation
-    from ics_rules.templating import plain_template
+    from ics_rules.api import check_one
+    from ics_rules.templating import UNDEFINED, fill, plain_template, render
 
     compiled = compile_rulesets([load_ruleset(REPO / "rulesets" / "ltp-2019.yaml")])
     geography = geography_for("2023-04-01")
     docs = [load_file(EXAMPLES / name) for name in ("compliant.yaml", "non-compliant.yaml")]
-    fast = [Evaluator(compiled).evaluate(doc, "2023-04-01", geography) for doc in docs]
+    summaries = [check_one(str(p), None, Evaluator(compiled))[2] for p in sorted((EXAMPLES / "national-faulty").glob("*.yaml"))]
+
+    def everything() -> list[list[str]]:
+        evaluator = Evaluator(compiled)
+        runs = [evaluator.evaluate(doc, "2023-04-01", geography) for doc in docs]
+        runs.append(evaluator.evaluate_system(summaries, "2023-04-01", geography))
+        return [[r.message for r in results] for results in runs]
+    fast = everything()
     rules = {rule.id: rule for rule in compiled.rulesets[0].rules}
-    used = {plain_template(rules[r.rule_id].message if r.status == "fail" else rules[r.rule_id].pass_message or rules[r.rule_id].title)
-            for results in fast for r in results if r.status in ("pass", "fail")}
-    assert len(used - {None}) >= 20  # the shortcut really is taken, for many different messages
+    templates = {rule.message for rule in rules.values()} | {rule.pass_message or rule.title for rule in rules.values()}
+    assert sum(plain_template(t) is not None for t in templates) >= 40  # the shortcut really is taken
+    assert any(v.index is not None for t in templates if plain_template(t) for v in plain_template(t).variables)
     monkeypatch.setattr(evaluation, "plain_template", lambda source: None)
-    slow = [Evaluator(compiled).evaluate(doc, "2023-04-01", geography) for doc in docs]
-    assert [[r.message for r in results] for results in fast] == [[r.message for r in results] for results in slow]
-    from ics_rules.templating import UNDEFINED, fill, render  # None, numbers and undefined names as Jinja2 has them
-    template = "a {{ x }} b {{y}} c {{ n }}  d"
-    values = {"x": None, "n": 1.5}
-    assert fill(plain_template(template), lambda name: values.get(name, UNDEFINED)) == render(template, {"x": None, "n": 1.5}) == "a None b c 1.5 d"
-    assert fill(plain_template("{{ y }}"), lambda name: UNDEFINED) == render("{{ y }}", {}) == ""
+    assert fast == everything()
+    for template, values in [("a {{ x }} b {{y}} c {{ n }}  d", {"x": None, "n": 1.5}), ("{{ y }}", {}),
+                             ("{{ c[0].a }}|{{ c[3] }}|{{ c[0].b }}|{{ d.a }}|{{ e[0] }}|{{ e.a }}|{{ f[1] }}",
+                              {"c": [{"a": 1}], "d": None, "e": "xy", "f": {1: "one"}})]:
+        assert fill(plain_template(template), lambda name: values.get(name, UNDEFINED)) == render(template, values), template
+    assert fill(plain_template("{{ c[3].a }}"), lambda name: [{"a": 1}]) is None  # Jinja2 raises: it is left to raise
+    assert plain_template("{{ c[0].items }}") is None and plain_template("{{ s.upper }}") is None  # Jinja2 finds methods
