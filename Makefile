@@ -2,6 +2,7 @@
 #   make check-examples   create .venv, install, and check every bundled example
 #   make test             create .venv, install (Python packages, axe-core from npm, Debian's Chromium
 #                         when missing), and run the whole test suite, browser tests included
+#   make bench            every figure of bench/README.md (about 15 minutes; bench/run.py --quick: 2)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +10,7 @@ STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: check-examples test browser reference clean
+.PHONY: check-examples test browser reference bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v < (3, 13) else "ics-rules needs Python 3.10 to 3.12: durable-rules does not import on 3.13")'
@@ -47,9 +48,14 @@ browser:
 	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }; \
 	fi
 
+# Benchmarks, not tests: they print a table, write bench/results.json and fail nothing. The Rego
+# peer's regopy comes with the test extra (a test checks the peer agrees with ics-rules).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
 # Rebuild reference/ from the Open Government Licence lookups in ../shared/data.
 reference: $(STAMP)
 	$(BIN)/python tools/build_reference.py ../shared/data reference
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .hypothesis node_modules
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis node_modules bench/.data

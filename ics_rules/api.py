@@ -141,7 +141,7 @@ def validate(paths: Iterable[str]) -> Report:
     report = Report(command="validate", as_of=None)
     for path in expand_paths(paths):
         _, entry = _load_and_validate(path)
-        report.inputs.append(entry)
+        report.add(entry, [])
     return report
 
 
@@ -236,8 +236,7 @@ def _check_alone(report: Report, targets: list[str], compiled: "CompiledRulesets
     """One submission, in this process: nothing to start up, so the quickest answer."""
     stdin = sys.stdin.buffer.read() if targets == ["-"] else None
     entry, results, _ = check_one(targets[0], as_of, _evaluator(compiled), stdin)
-    report.inputs.append(entry)
-    report.add_results(entry.path, keep(results, {entry.path: entry}))
+    report.add(entry, keep(results, {entry.path: entry}))
     if progress:
         progress(1, 1, targets[0])
 
@@ -262,12 +261,10 @@ def _check_batch(report: Report, targets: list[str], pool: Any, as_of: str | Non
         if isinstance(outcome, Crash):
             shown = targets[index] if targets[index] != "-" else "<stdin>"
             what = "the rules engine crashed while checking this submission" if outcome.died else "checking this submission failed"
-            report.inputs.append(InputReport(shown, None, "error", problems=[Problem(
-                file=shown, message=f"{what}: {outcome.why}; it has no results, and the rest of the batch is unaffected", kind="engine")]))
-            report.add_results(shown, [])
+            report.add(InputReport(shown, None, "error", problems=[Problem(
+                file=shown, message=f"{what}: {outcome.why}; it has no results, and the rest of the batch is unaffected", kind="engine")]), [])
             continue
-        report.inputs.append(outcome.entry)
-        report.log.add_packed(outcome.entry.path, outcome.packed, outcome.count, outcome.tally)
+        report.add_packed(outcome.entry, outcome.packed, outcome.count, outcome.tally)
         keep.merge(outcome.waivers_used, outcome.waivers_expired)
         if outcome.summary is not None:
             claims.add(outcome.summary)

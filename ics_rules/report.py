@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import IO, Any, Iterable, Iterator
@@ -69,75 +71,136 @@ class SystemReport:
 
 
 IN_MEMORY_RESULTS = 20_000  # results held in memory before blocks go to the spool file (about 20 MB)
+IN_MEMORY_INPUTS = 1_000  # input entries held in memory before they go to the spool file
+
+
+class _Spool:
+    """An unnamed temporary file (gone when the run ends) of byte records, and where each one is."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+        self._starts, self._sizes = array("q"), array("q")
+
+    def put(self, data: bytes) -> int:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="ics-rules-")
+        self._file.seek(0, os.SEEK_END)
+        self._starts.append(self._file.tell())
+        self._sizes.append(len(data))
+        self._file.write(data)
+        return len(self._starts) - 1
+
+    def get(self, record: int) -> bytes:
+        assert self._file is not None
+        self._file.seek(self._starts[record])
+        return self._file.read(self._sizes[record])
+
+    @property
+    def used(self) -> bool:
+        return self._file is not None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class InputLog:
+    """A run's input entries in order, counted by status as they arrive; beyond a budget they wait in
+    a spool file, so a batch of any size holds a bounded number in memory."""
+
+    def __init__(self, in_memory: int | None = None) -> None:
+        self._budget = IN_MEMORY_INPUTS if in_memory is None else in_memory
+        self._held: list[InputReport] = []
+        self._spool = _Spool()
+        self._records = array("q")  # spool record of each entry past the budget
+        self.statuses = {s: 0 for s in ("checked", "invalid", "error")}
+
+    def append(self, entry: InputReport) -> None:
+        self.statuses[entry.status] += 1
+        if len(self._held) < self._budget:
+            self._held.append(entry)
+        else:
+            self._records.append(self._spool.put(pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)))
+
+    def __len__(self) -> int:
+        return len(self._held) + len(self._records)
+
+    def __iter__(self) -> Iterator[InputReport]:
+        yield from self._held
+        for record in self._records:
+            yield pickle.loads(self._spool.get(record))
+
+    def __getitem__(self, index: int) -> InputReport:
+        index = index + len(self) if index < 0 else index
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index < len(self._held):
+            return self._held[index]
+        return pickle.loads(self._spool.get(self._records[index - len(self._held)]))  # type: ignore[no-any-return]
 
 
 class ResultLog:
-    """A run's results about its inputs, one block per input in input order, counted as they arrive.
+    """A run's results about its inputs: one block per input, in input order, counted as they arrive.
 
-    Blocks beyond a budget are pickled to an unnamed temporary file (deleted when the run ends), so
-    a batch of any size holds a bounded number of results in memory; reading them back is one pass
-    per renderer. Iterating gives every result in order."""
+    Blocks beyond a budget wait in a spool file, so a batch of any size holds a bounded number of
+    results in memory; reading them back is one pass per renderer. Iterating gives every result."""
 
     def __init__(self, in_memory: int | None = None) -> None:
         self._budget = IN_MEMORY_RESULTS if in_memory is None else in_memory
         self._held = 0
-        self._blocks: list[tuple[str, list[Result] | bytes | tuple[int, int]]] = []
-        self._spool: IO[bytes] | None = None
+        self._blocks: dict[int, list[Result] | bytes] = {}  # block number -> held block
+        self._spooled = array("q")  # block number -> spool record, or -1 when held
+        self._spool = _Spool()
         self._rules: RuleParts = {}
         self.tally = tally([])
         self.count = 0
 
-    def add(self, key: str, results: list[Result]) -> None:
-        """The results of input `key` (its path)."""
+    def add(self, results: list[Result]) -> None:
+        """The next input's results."""
         if self._held + len(results) <= self._budget:
             self.count += len(results)
             add_to_tally(self.tally, results)
             self._held += len(results)
-            self._blocks.append((key, list(results)))
+            self._blocks[len(self._spooled)] = list(results)
+            self._spooled.append(-1)
         else:
-            self.add_packed(key, pack(results, self._rules), len(results), tally(results))
+            self.add_packed(pack(results, self._rules), len(results), tally(results))
 
-    def add_packed(self, key: str, packed: bytes, count: int, counts: dict[str, Any]) -> None:
-        """Results as a worker packed them (ics_rules/packing.py), with their number and tally: kept as
-        they came, never decoded here, so the parent of a batch does no per-result work."""
+    def add_packed(self, packed: bytes, count: int, counts: dict[str, Any]) -> None:
+        """The next input's results as a worker packed them (ics_rules/packing.py), with their number
+        and tally: kept as they came, never decoded here, so the parent of a batch does no per-result work."""
         self.count += count
         merge_tally(self.tally, counts)
         if self._held + count <= self._budget:
             self._held += count
-            self._blocks.append((key, packed))
-            return
-        if self._spool is None:
-            self._spool = tempfile.TemporaryFile(prefix="ics-rules-")
-        self._spool.seek(0, os.SEEK_END)
-        start = self._spool.tell()
-        self._spool.write(packed)
-        self._blocks.append((key, (start, len(packed))))
+            self._blocks[len(self._spooled)] = packed
+            self._spooled.append(-1)
+        else:
+            self._spooled.append(self._spool.put(packed))
 
-    def raw_blocks(self) -> Iterator[tuple[str, list[Result] | bytes]]:
-        """Each input's block as stored: results, or packed results (read back from the spool if there)."""
-        for key, block in self._blocks:
-            if isinstance(block, tuple):
-                assert self._spool is not None
-                self._spool.seek(block[0])
-                yield key, self._spool.read(block[1])
-            else:
-                yield key, block
-
-    def blocks(self) -> Iterator[tuple[str, list[Result]]]:
-        for key, block in self.raw_blocks():
-            yield key, (unpack(block) if isinstance(block, bytes) else block)
-
-    def __iter__(self) -> Iterator[Result]:
-        for _, block in self.blocks():
-            yield from block
+    @property
+    def spooled(self) -> bool:
+        return self._spool.used
 
     def __len__(self) -> int:
         return self.count
 
+    def raw_blocks(self) -> Iterator[list[Result] | bytes]:
+        """Each input's block as stored: results, or packed results (read back from the spool if there)."""
+        for number, record in enumerate(self._spooled):
+            yield self._blocks[number] if record < 0 else self._spool.get(record)
+
+    def blocks(self) -> Iterator[list[Result]]:
+        for block in self.raw_blocks():
+            yield unpack(block) if isinstance(block, bytes) else block
+
+    def __iter__(self) -> Iterator[Result]:
+        for block in self.blocks():
+            yield from block
+
     def close(self) -> None:
-        if self._spool is not None:
-            self._spool.close()
-            self._spool = None
+        self._spool.close()
 
 
 class ResultsView:
@@ -171,7 +234,7 @@ class Report:
     command: str  # check | validate
     as_of: str | None  # the --as-of given, else None (each input then uses its own as_at)
     rulesets: list[Ruleset] = field(default_factory=list)
-    inputs: list[InputReport] = field(default_factory=list)
+    inputs: InputLog = field(default_factory=InputLog)
     system: SystemReport | None = None  # set when two or more submissions were checked together
     selection: Any = None  # the Selection applied (rules, skipped rules, severities)
     waivers: dict[str, Any] | None = None  # the waivers file applied, if any
@@ -180,8 +243,14 @@ class Report:
     system_findings: list[Result] = field(default_factory=list)
     waiver_results: list[Result] = field(default_factory=list)
 
-    def add_results(self, path: str, results: list[Result]) -> None:
-        self.log.add(path, results)
+    def add(self, entry: InputReport, results: list[Result]) -> None:
+        """The next input and its own results (none for one that could not be checked)."""
+        self.inputs.append(entry)
+        self.log.add(results)
+
+    def add_packed(self, entry: InputReport, packed: bytes, count: int, counts: dict[str, Any]) -> None:
+        self.inputs.append(entry)
+        self.log.add_packed(packed, count, counts)
 
     @property
     def results(self) -> "ResultsView":
@@ -199,36 +268,30 @@ class Report:
     def results_by_input(self) -> Iterator[tuple[InputReport, list[Result]]]:
         """Each input with its own results (not the system checks, not the waivers' findings), in input order."""
         blocks = self.log.blocks()
-        pending = next(blocks, None)
         for entry in self.inputs:
-            if pending is not None and pending[0] == entry.path:
-                yield entry, pending[1]
-                pending = next(blocks, None)
-            else:
-                yield entry, []
+            yield entry, next(blocks, [])
 
     def counts(self) -> dict[str, Any]:
-        inputs = {s: 0 for s in ("checked", "invalid", "error")}
-        for i in self.inputs:
-            inputs[i.status] += 1
         total = tally(self.system_findings + self.waiver_results)
         merge_tally(total, self.log.tally)
-        return {"results": self.log.count + len(self.system_findings) + len(self.waiver_results), **total, "inputs": inputs}
+        return {"results": self.log.count + len(self.system_findings) + len(self.waiver_results), **total,
+                "inputs": dict(self.inputs.statuses)}
 
     def exit_code(self, fail_on: str = "required") -> int:
         """0 nothing failing at or above `fail_on`; 1 failures (or rules, submissions or system checks that
         could not be evaluated: never a pass); 2 bad input."""
-        if any(i.status == "invalid" for i in self.inputs):
+        if self.inputs.statuses["invalid"]:
             return 2
-        if any(i.status == "error" for i in self.inputs) or (self.system and self.system.status == "error"):
+        if self.inputs.statuses["error"] or (self.system and self.system.status == "error"):
             return 1
         by_severity = self.counts()["by_severity"]
         if any(by_severity[sev]["fail"] or by_severity[sev]["error"] for sev in gate(fail_on)):
             return 1
         return 0
 
-    def header(self) -> dict[str, Any]:
-        """The report model without its results (to_dict is this plus "results")."""
+    def header(self, inputs: bool = True) -> dict[str, Any]:
+        """The report model without its results (to_dict is this plus "results"); without the inputs'
+        entries too unless `inputs` (their place is kept, empty, for a renderer that streams them)."""
         return {
             "format": REPORT_FORMAT,
             "tool": {"name": "ics-rules", "version": __version__},
@@ -240,7 +303,7 @@ class Report:
                  "source": {"title": rs.source_title, "date": rs.source_date}, "rules": len(rs.rules)}
                 for rs in self.rulesets
             ],
-            "inputs": [i.to_dict() for i in self.inputs],
+            "inputs": [i.to_dict() for i in self.inputs] if inputs else [],
             "system": self.system.to_dict() if self.system else None,
             "selection": self.selection.to_dict() if self.selection is not None else None,
             "waivers": self.waivers,

@@ -38,13 +38,15 @@ def _result(status: str, severity: str) -> Result:
     ([("review", "required"), ("waived", "required"), ("not_applicable", "required")], "advisory", 0),
 ])
 def test_exit_policy_lives_in_one_place(statuses: list[tuple[str, str]], fail_on: str, code: int) -> None:
-    report = Report(command="check", as_of=None, inputs=[InputReport("f.yaml", "0" * 64, "checked")])
-    report.add_results("f.yaml", [_result(s, sev) for s, sev in statuses])
-    assert report.exit_code(fail_on) == code
-    report.inputs.append(InputReport("bad.yaml", None, "invalid"))
-    assert report.exit_code(fail_on) == 2  # bad input wins over everything
-    report.inputs[-1] = InputReport("crashed.yaml", None, "error")
-    assert report.exit_code(fail_on) == 1  # a submission that could not be checked is never a pass
+    def report_with(*extra: InputReport) -> Report:
+        report = Report(command="check", as_of=None)
+        report.add(InputReport("f.yaml", "0" * 64, "checked"), [_result(s, sev) for s, sev in statuses])
+        for entry in extra:
+            report.add(entry, [])
+        return report
+    assert report_with().exit_code(fail_on) == code
+    assert report_with(InputReport("bad.yaml", None, "invalid")).exit_code(fail_on) == 2  # bad input wins over everything
+    assert report_with(InputReport("crashed.yaml", None, "error")).exit_code(fail_on) == 1  # could not be checked: never a pass
 
 
 def test_fail_on_and_severity_on_the_command_line() -> None:
@@ -207,8 +209,10 @@ def test_results_spooled_to_disk_read_back_exactly_and_stream_as_the_same_json(t
     singly = {p: list(ics_rules.check([p], waivers=waivers).log) for p in paths}  # never packed
     held = ics_rules.check(paths, waivers=waivers, jobs=1)
     monkeypatch.setattr(report_module, "IN_MEMORY_RESULTS", 0)
+    monkeypatch.setattr(report_module, "IN_MEMORY_INPUTS", 1)
     spooled = ics_rules.check(paths, waivers=waivers, jobs=1)
-    assert spooled.log._spool is not None and held.log._spool is None
+    assert spooled.log.spooled and not held.log.spooled and spooled.inputs[2].path == paths[2]
+    assert [e.path for e in spooled.inputs] == paths and len(spooled.inputs) == 3
     assert [(e.path, rs) for e, rs in spooled.results_by_input()] == [(p, singly[p]) for p in paths]
     assert list(spooled.results) == list(held.results) and len(spooled.results) == len(held.results) > 200
     assert {r.status for r in spooled.results} >= {"pass", "fail", "waived"}

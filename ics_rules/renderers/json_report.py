@@ -6,18 +6,35 @@ and are copied through."""
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..packing import encode_result, lines
 from ..report import Report
 
 
+def _nested(value: Any, depth: int) -> str:
+    """`value` as json.dumps(indent=2) writes it at that depth inside a larger document."""
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * depth)
+
+
 def render_chunks(report: Report, *, color: bool = False, verbose: bool = False, fail_on: str = "required") -> Iterator[str]:
-    head = json.dumps(report.header(), indent=2, ensure_ascii=False)
-    yield head[:-2] + ',\n  "results": ['  # the header object, left open for the results
+    """The header's fields, the inputs one by one, then the results one per line."""
+    separator = "{\n"
+    for key, value in report.header(inputs=False).items():
+        yield f"{separator}  {json.dumps(key)}: "
+        separator = ",\n"
+        if key != "inputs":
+            yield _nested(value, 1)
+            continue
+        opening = "["
+        for entry in report.inputs:
+            yield f"{opening}\n    {_nested(entry.to_dict(), 2)}"
+            opening = ","
+        yield "[]" if opening == "[" else "\n  ]"
+    yield ',\n  "results": ['
     separator = "\n    "
     rules: dict = {}
-    for _, block in report.log.raw_blocks():
+    for block in report.log.raw_blocks():
         encoded = lines(block) if isinstance(block, bytes) else [encode_result(r, rules) for r in block]
         if encoded:
             yield separator + ",\n    ".join(encoded)
