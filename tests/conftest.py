@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import tempfile
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,8 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+# The run's own cache (ics_rules/cache.py), so tests start cold and never touch the user's.
+os.environ.setdefault("ICS_RULES_CACHE_DIR", tempfile.mkdtemp(prefix="ics-rules-test-cache-"))
 
 from ics_rules.loading import load_file
 

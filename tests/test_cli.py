@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
 import jsonschema
 
 from ics_rules.validation import load_schema
-from conftest import EXAMPLES, run_cli
+from conftest import EXAMPLES, REPO, run_cli
 
 
 def test_compliant_example_exits_0_with_a_readable_summary() -> None:
@@ -190,3 +192,22 @@ def test_rules_show_gives_citation_quote_condition_in_words_and_remediation() ->
     assert "passes report 'review'" in review and "- `clinical_capacity_organisation_count` is at least 2" in review
     missing = run_cli("rules", "show", "CHAIR")
     assert missing.returncode == 2 and "no rule 'CHAIR'. Did you mean: LTP-1.52-CHAIR-NON-EXECUTIVE, LTP-1.52-CHAIR-APPROVAL?" in missing.stderr
+
+
+def test_the_cache_speeds_up_but_never_changes_or_breaks_a_check(tmp_path: Path) -> None:
+    """Compiled templates and known-good rulesets are kept between runs (ics_rules/cache.py): a cold
+    cache, a warm one, one turned off, an unwritable one and a corrupted one give the same report."""
+    import os
+
+    def run_with(cache: str) -> tuple[int, str]:
+        proc = subprocess.run([sys.executable, "-m", "ics_rules", "check", "examples/non-compliant.yaml"], cwd=REPO,
+                              capture_output=True, text=True, env={**os.environ, "ICS_RULES_CACHE_DIR": cache})
+        assert "Traceback" not in proc.stderr
+        return proc.returncode, proc.stdout
+    folder = tmp_path / "cache"
+    cold = run_with(str(folder))
+    assert cold[0] == 1 and any((folder).glob("templates-*/*")) and any(folder.glob("rulesets-*/*"))
+    assert run_with(str(folder)) == cold == run_with("off") == run_with("/proc/no-such-place")
+    for entry in folder.glob("templates-*/*"):
+        entry.write_bytes(b"not bytecode")
+    assert run_with(str(folder)) == cold
