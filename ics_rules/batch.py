@@ -15,7 +15,6 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
-from .packing import unpack
 from .results import InputReport, Result
 
 if TYPE_CHECKING:
@@ -36,9 +35,6 @@ class Checked(NamedTuple):
     summary: dict[str, Any] | None  # what the system rules need (None if it was not valid)
     waivers_used: frozenset[int]
     waivers_expired: frozenset[int]
-
-    def results(self) -> list[Result]:
-        return unpack(self.packed)
 
 
 @dataclass(frozen=True)

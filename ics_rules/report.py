@@ -99,11 +99,6 @@ class _Spool:
     def used(self) -> bool:
         return self._file is not None
 
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
 
 class InputLog:
     """A run's input entries in order, counted by status as they arrive; beyond a budget they wait in
@@ -198,9 +193,6 @@ class ResultLog:
     def __iter__(self) -> Iterator[Result]:
         for block in self.blocks():
             yield from block
-
-    def close(self) -> None:
-        self._spool.close()
 
 
 class ResultsView:
