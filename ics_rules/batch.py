@@ -15,7 +15,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
-from .results import InputReport, Result
+from .results import InputReport
 
 if TYPE_CHECKING:
     from .api import ResultFilter
