@@ -288,4 +288,5 @@ def _check_system(pool: Any, claims: Any, as_of: str | None, report: Report, kee
         what = "the rules engine crashed during the system checks" if outcome.died else "the system checks failed"
         report.system.status, report.system.problem = "error", f"{what}: {outcome.why}"
     else:
-        report.system_findings = keep(outcome, {i.path: i for i in report.inputs})
+        named = {r.subject.file for r in outcome} if keep.ledger is not None else set()  # waivers match on these
+        report.system_findings = keep(outcome, {i.path: i for i in report.inputs if i.path in named} if named else {})
