@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Union
 
 from .conditions import All, AnyOf, Condition, Count, FieldRef, FieldTest, Not, has_count
@@ -95,14 +96,11 @@ class CompiledRule:
     reference_fields: frozenset[str]  # reference_area fields the rule relies on
     fields: tuple[str, ...] = ()  # the subject's own fields the rule reads (results cite where they were written)
 
-    @property
+    @cached_property
     def citation(self) -> dict[str, Any]:
         """One mapping shared by every result of the rule (read-only by convention), so a batch holds it once."""
-        cached = self.__dict__.get("_citation")
-        if cached is None:
-            c = self.rule.citation
-            cached = self.__dict__["_citation"] = {"document": c.document, "paragraph": c.paragraph, "quote": c.quote}
-        return cached
+        c = self.rule.citation
+        return {"document": c.document, "paragraph": c.paragraph, "quote": c.quote}
 
 
 @dataclass
@@ -113,7 +111,6 @@ class CompiledRulesets:
     chunks: list[list[str]]  # atom ids per durable ruleset
     digest: str
     chunk_of: dict[str, int] = field(default_factory=dict)
-
     fact_fields: dict[str, frozenset[str]] = field(default_factory=dict)  # entity type -> fields atoms read
 
     def facts(self, entities: Iterable[Entity]) -> list[dict[str, Any]]:
@@ -122,12 +119,9 @@ class CompiledRulesets:
         keep = self.fact_fields
         return [e.fact(keep[e.type]) for e in entities if e.type in keep]
 
-    @property
+    @cached_property
     def alpha_atoms(self) -> frozenset[str]:
-        cached = self.__dict__.get("_alpha")
-        if cached is None:
-            cached = self.__dict__["_alpha"] = frozenset(a for a, atom in self.atoms.items() if isinstance(atom, AlphaAtom))
-        return cached
+        return frozenset(a for a, atom in self.atoms.items() if isinstance(atom, AlphaAtom))
 
 
 def fnv1a32(text: str) -> int:
