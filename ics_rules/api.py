@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from .loading import Document, load_file, parse_text
+from .loading import Document, load_file, parse_text, read_limited
 from .problems import InputError, Problem
 from .reference import geography_for
 from .report import Report, SystemReport
@@ -44,7 +44,7 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
 
 def _read(path: str, stdin: bytes | None = None) -> Document:
     if path == "-":
-        return parse_text("<stdin>", stdin if stdin is not None else sys.stdin.buffer.read())
+        return parse_text("<stdin>", stdin if stdin is not None else read_limited(sys.stdin.buffer))
     if Path(path).is_dir():
         raise InputError([Problem(file=path, message="directory holds no .yaml, .yml or .json submissions", kind="io")])
     return load_file(path)
@@ -234,7 +234,7 @@ class ResultFilter:
 def _check_alone(report: Report, targets: list[str], compiled: "CompiledRulesets", as_of: str | None,
                  progress: Progress | None, keep: "ResultFilter") -> None:
     """One submission, in this process: nothing to start up, so the quickest answer."""
-    stdin = sys.stdin.buffer.read() if targets == ["-"] else None
+    stdin = read_limited(sys.stdin.buffer) if targets == ["-"] else None
     entry, results, _ = check_one(targets[0], as_of, _evaluator(compiled), stdin)
     report.add(entry, keep(results, {entry.path: entry}))
     if progress:
@@ -246,7 +246,7 @@ def _check_batch(report: Report, targets: list[str], pool: Any, as_of: str | Non
     from .batch import Crash
     from .system import LatestClaims
 
-    stdin = sys.stdin.buffer.read() if "-" in targets else None
+    stdin = read_limited(sys.stdin.buffer) if "-" in targets else None
     done = 0
 
     def tick(index: int, _result: Any) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -18,7 +19,10 @@ from .problems import InputError, Problem, join_pointer, pointer_to_field
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-# Enough for any real submission or ruleset; an alias bomb expands far beyond it.
+# Far above any real input (the largest bench submission is 90 KB, the bundled ruleset 51 KB). An alias
+# bomb expands past the value limit; a file past the byte limit is refused before it is parsed, because
+# composing 4 MB of YAML already takes about 3 s and 300 MB (measured: docs/security.md).
+MAX_BYTES = 4 * 1024 * 1024
 MAX_NODES = 250_000
 MAX_DEPTH = 100
 
@@ -129,11 +133,18 @@ class _Walker:
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:
+    """PyYAML's problem, with where the construct it was reading began when that is another place
+    (an unclosed list is noticed only at the next key, lines later)."""
     problem = getattr(exc, "problem", None)
     context = getattr(exc, "context", None)
-    if problem:
-        return f"{context}, {problem}" if context else str(problem)
-    return str(exc).splitlines()[0]
+    if not problem:
+        return str(exc).splitlines()[0]
+    if not context:
+        return str(problem)
+    start, here = getattr(exc, "context_mark", None), getattr(exc, "problem_mark", None)
+    if start is not None and here is not None and (start.line, start.column) != (here.line, here.column):
+        context += f" that starts at line {start.line + 1}, column {start.column + 1}"
+    return f"{context}, {problem}"
 
 
 def _compose(path: str, text: str, keep_values: bool) -> tuple[Any, _Walker]:
@@ -166,15 +177,58 @@ def _json_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
+def _place(raw: bytes | str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a byte (or character) offset."""
+    newline = b"\n" if isinstance(raw, bytes) else "\n"
+    line_start = raw.rfind(newline, 0, offset) + 1  # type: ignore[arg-type]
+    return raw.count(newline, 0, offset) + 1, offset - line_start + 1  # type: ignore[arg-type]
+
+
+def _syntax(path: str, raw: bytes | str, offset: int, message: str) -> InputError:
+    line, column = _place(raw, offset)
+    return InputError([Problem(file=path, line=line, column=column, message=message, kind="syntax")])
+
+
+_WIDE_BOMS = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
+
+
+def _decode(path: str, raw: bytes) -> str:
+    """UTF-8 text, or an error saying where and why it is not (binary, another encoding, a bad byte)."""
+    for bom, name in _WIDE_BOMS.items():
+        if raw.startswith(bom):
+            raise InputError([Problem(file=path, line=1, column=1, kind="syntax",
+                                      message=f"{name} text: save the file as UTF-8 and try again")])
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise _syntax(path, raw, nul, "binary file (a NUL byte), not YAML or JSON text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        byte = raw[exc.start:exc.start + 1].hex()
+        raise _syntax(path, raw, exc.start, f"not UTF-8 text: byte 0x{byte} cannot start or continue a character "
+                                            "(save the file as UTF-8)") from None
+
+
+def _json_depth_error(path: str, text: str) -> InputError:
+    """Where JSON nesting first passes MAX_DEPTH: json.loads only says it ran out of stack."""
+    depth = 0
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]', text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _syntax(path, text, match.start(), f"nesting deeper than {MAX_DEPTH} levels")
+        elif token in "]}":
+            depth -= 1
+    return InputError([Problem(file=path, message="nesting too deep to read", kind="syntax")])
+
+
 def parse_text(path: str, raw: bytes) -> Document:
     """Parse bytes already read from `path` (a name used only in messages and for the format)."""
+    if len(raw) > MAX_BYTES:
+        raise _too_large(path, raw)
     digest = hashlib.sha256(raw).hexdigest()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(file=path, message=f"not UTF-8 text (bad byte at offset {exc.start})", kind="syntax")]) from None
-    if "\x00" in text:
-        raise InputError([Problem(file=path, message="binary file, not YAML or JSON text", kind="syntax")])
+    text = _decode(path, raw)
     if not text.strip():
         raise InputError([Problem(file=path, line=1, column=1, message="the file is empty", kind="syntax")])
     if path.lower().endswith(".json"):
@@ -182,7 +236,9 @@ def parse_text(path: str, raw: bytes) -> Document:
             data = json.loads(text, object_pairs_hook=_reject_duplicate_json_keys, parse_constant=_json_constant)
         except json.JSONDecodeError as exc:
             raise InputError([Problem(file=path, line=exc.lineno, column=exc.colno, message=f"invalid JSON: {exc.msg}", kind="syntax")]) from None
-        except (ValueError, RecursionError) as exc:
+        except RecursionError:
+            raise _json_depth_error(path, text) from None
+        except ValueError as exc:
             raise InputError([Problem(file=path, message=f"invalid JSON: {exc}", kind="syntax")]) from None
         try:  # JSON is YAML flow syntax: reuse the YAML composer for positions only
             _, walker = _compose(path, text, keep_values=False)
@@ -194,11 +250,24 @@ def parse_text(path: str, raw: bytes) -> Document:
     return Document(path, data, digest, walker.positions, walker.key_positions)
 
 
+def _too_large(path: str, raw: bytes) -> InputError:
+    line, _ = _place(raw, MAX_BYTES)
+    return InputError([Problem(file=path, line=line, kind="io", message=(
+        f"larger than the {MAX_BYTES // 2**20} MB an input may be (the limit is passed on this line); "
+        "a whole system's submission is well under 1 MB, so this is not one"))])
+
+
+def read_limited(stream: BinaryIO) -> bytes:
+    """At most one byte past MAX_BYTES: parse_text refuses a huge or endless input without holding it all."""
+    return stream.read(MAX_BYTES + 1)
+
+
 def load_file(path: str | Path, display: str | None = None) -> Document:
     """Read and parse one file; `display` is the name shown in messages (defaults to the path)."""
     name = display or str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            raw = read_limited(fh)
     except FileNotFoundError:
         raise InputError([Problem(file=name, message="no such file", kind="io")]) from None
     except IsADirectoryError:

@@ -90,7 +90,7 @@ def validator(name: str) -> "Draft202012Validator":
 
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
-        return f"{str(value).lower()} (true or false: quote it if you meant text)"
+        return f"{str(value).lower()} (YAML reads an unquoted yes, no, on or off as true or false: quote it if you meant text)"
     if isinstance(value, str):
         return f"text '{value}'"
     if isinstance(value, (int, float)):

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import pytest
 
-from ics_rules.loading import MAX_NODES, parse_text
+from ics_rules.loading import MAX_BYTES, MAX_NODES, parse_text, read_limited
 from ics_rules.problems import InputError
 
 
@@ -51,10 +54,13 @@ def test_malformed_yaml_reports_line_and_column() -> None:
 
 
 @pytest.mark.parametrize("raw, words", [
-    (b"", "the file is empty"),
-    (b"   \n", "the file is empty"),
-    (b"\xff\xfe\x00a", "not UTF-8"),
-    (b"a: 1\x00\x01", "binary file"),
+    (b"", "f.yaml:1:1: the file is empty"),
+    (b"   \n", "f.yaml:1:1: the file is empty"),
+    (b"a: 1\nb: \xc3(\n", "f.yaml:2:4: not UTF-8 text: byte 0xc3"),
+    (b"\xff\xfea\x00:\x00", "f.yaml:1:1: UTF-16 text: save the file as UTF-8"),
+    (b"\x00\x00\xfe\xff", "f.yaml:1:1: UTF-32 text"),
+    (b"a: 1\n\n  \x00\x01", "f.yaml:3:3: binary file"),
+    (b"{\"a\": 1, \"b\": \"\xe9\"}", "f.yaml:1:16: not UTF-8"),
 ])
 def test_unusable_bytes_are_named(raw: bytes, words: str) -> None:
     (message,) = problems_of("f.yaml", raw)
@@ -77,3 +83,21 @@ def test_json_duplicate_keys_and_syntax_errors() -> None:
 def test_deep_nesting_is_refused_not_crashed() -> None:
     (message,) = problems_of("deep.yaml", b"a: " + b"[" * 150 + b"]" * 150)
     assert "nesting deeper than" in message
+
+
+class _Endless(io.RawIOBase):
+    """A stream that never ends, like `yes | ics-rules check -`."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        buffer[:] = b"y" * len(buffer)
+        return len(buffer)
+
+
+def test_an_endless_or_huge_input_is_refused_after_the_limit_not_read_whole() -> None:
+    raw = read_limited(io.BufferedReader(_Endless()))
+    assert len(raw) == MAX_BYTES + 1
+    (message,) = problems_of("-", raw)
+    assert message.startswith("-:1: larger than the 4 MB an input may be")

@@ -41,7 +41,7 @@ def test_compliant_and_non_compliant_examples_are_valid() -> None:
 def test_unquoted_yes_where_text_belongs_is_caught(submission: dict[str, Any]) -> None:
     doc = parse_text("s.yaml", b"format: ics-submission/1\nics: {name: yes}\n")
     found = [str(p) for p in validate_submission(doc)]
-    assert "s.yaml:2:13: ics.name: expected text, got true (true or false: quote it if you meant text)" in found
+    assert "s.yaml:2:13: ics.name: expected text, got true (YAML reads an unquoted yes, no, on or off as true or false: quote it if you meant text)" in found
 
 
 def test_a_board_member_from_an_unlisted_organisation_is_named(submission: dict[str, Any]) -> None:

@@ -1,0 +1,89 @@
+"""The bad-input corpus (tests/bad-inputs/cases.yaml): every case exits as promised, points at the
+file and line, says what is wrong, and never shows a traceback."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+CORPUS = REPO / "tests" / "bad-inputs"
+CASES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))["cases"]
+BASE = CORPUS / "valid-base.yaml"
+PCN = "  - {code: U12345, name: Coast PCN, clinical_director: {name: Dr Sam Example}}\n"
+
+
+def fifty_megabytes(path: Path) -> None:
+    """The valid base followed by 50 MB of primary care networks: a plausible file, just far too big."""
+    base = BASE.read_text(encoding="utf-8") + "primary_care_networks:\n"
+    count = (50 * 2**20 - len(base)) // len(PCN) + 1
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(base)
+        fh.writelines(PCN for _ in range(count))
+
+
+GENERATORS: dict[str, Callable[[Path], None]] = {"large-50mb.yaml": fifty_megabytes}
+
+
+def run(args: list[str], stdin: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    feed = stdin.open("rb") if stdin else None
+    try:
+        return subprocess.run([sys.executable, "-m", "ics_rules", *args], cwd=CORPUS, stdin=feed or subprocess.DEVNULL,
+                              capture_output=True, timeout=120)
+    finally:
+        if feed:
+            feed.close()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("generated")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_each_bad_input_exits_as_promised_and_names_file_line_and_problem(case: dict[str, Any], generated: Path) -> None:
+    if "generate" in case and not (generated / case["generate"]).exists():
+        GENERATORS[case["generate"]](generated / case["generate"])
+    fill = lambda text: text.replace("{generated}", str(generated))  # noqa: E731
+    stdin = Path(fill(case["stdin"])) if "stdin" in case else None
+    proc = run([fill(a) for a in case["args"]], stdin)
+    out = (proc.stdout + proc.stderr).decode("utf-8")
+    assert proc.returncode == case["exit"], out
+    assert "Traceback" not in out, out
+    assert fill(case["where"]) in out, out
+    for words in case["words"]:
+        assert words in out, (words, out)
+
+
+def test_every_corpus_file_is_a_case_and_every_case_file_exists() -> None:
+    named = {Path(a) for c in CASES for a in c["args"] if "/" in a and not a.startswith(("{", "../"))}
+    named |= {Path(c["where"].split(":")[0]) for c in CASES if not c["where"].startswith(("{", "<"))}
+    on_disk = {p.relative_to(CORPUS) for p in CORPUS.rglob("*") if p.is_file()} - {Path("cases.yaml"), Path("README.md"),
+                                                                                  Path("valid-base.yaml"), Path("no-submissions/README.md")}
+    assert on_disk <= named, on_disk - named
+    missing = {p for p in named if not (CORPUS / p).exists()} - {Path("submissions/does-not-exist.yaml")}
+    assert not missing
+
+
+def test_the_base_the_cases_differ_from_is_valid() -> None:
+    proc = run(["validate", "valid-base.yaml"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_batch_of_every_bad_submission_keeps_the_good_one_whole(tmp_path: Path) -> None:
+    alone = run(["check", "valid-base.yaml", "--format", "json"])
+    batch = run(["check", "submissions", "valid-base.yaml", "--format", "json"])
+    assert batch.returncode == 2 and b"Traceback" not in batch.stderr
+    report, single = json.loads(batch.stdout), json.loads(alone.stdout)
+    assert report["summary"]["inputs"] == {"checked": 1, "invalid": len(list((CORPUS / "submissions").iterdir())), "error": 0}
+    inputs = {i["path"]: i for i in report["inputs"]}
+    assert all(i["problems"] and all(p["file"] == path and p["message"] for p in i["problems"])
+               for path, i in inputs.items() if path != "valid-base.yaml")
+    as_text = lambda results: sorted(json.dumps(r, sort_keys=True) for r in results)  # noqa: E731
+    assert single["results"] and as_text(report["results"]) == as_text(single["results"])
