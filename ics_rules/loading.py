@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -75,25 +76,48 @@ class Document:
         )
 
 
-def _mark_problem(path: str, mark: Any, message: str, kind: str = "syntax") -> Problem:
+_BREAKS = re.compile(r"\r\n|\r|\n")
+_BREAKS_BYTES = re.compile(rb"\r\n|\r|\n")
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+class _Lines:
+    """Lines and columns as editors count them: YAML also ends a line at U+0085, U+2028 and U+2029
+    (pasted from web pages and word processors), which would put every later position on the wrong line."""
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] | None = None
+        if any(ch in text for ch in _YAML_ONLY_BREAKS):
+            self.starts = [0] + [m.end() for m in _BREAKS.finditer(text)]
+
+    def of(self, mark: Any) -> Position:
+        if self.starts is None:
+            return mark.line + 1, mark.column + 1
+        line = bisect_right(self.starts, mark.index)
+        return line, mark.index - self.starts[line - 1] + 1
+
+
+def _mark_problem(path: str, mark: Any, message: str, lines: _Lines, kind: str = "syntax") -> Problem:
     if mark is None:
         return Problem(file=path, message=message, kind=kind)
-    return Problem(file=path, line=mark.line + 1, column=mark.column + 1, message=message, kind=kind)
+    line, column = lines.of(mark)
+    return Problem(file=path, line=line, column=column, message=message, kind=kind)
 
 
 class _Walker:
     """Turns a composed YAML node graph into Python data, recording positions as it goes."""
 
-    def __init__(self, path: str, loader: Any, keep_values: bool = True) -> None:
+    def __init__(self, path: str, loader: Any, lines: _Lines, keep_values: bool = True) -> None:
         self.path = path
         self.loader = loader
+        self.lines = lines
         self.keep_values = keep_values
         self.positions: dict[str, Position] = {}
         self.key_positions: dict[str, Position] = {}
         self.nodes = 0
 
     def _fail(self, node: Any, message: str) -> InputError:
-        return InputError([_mark_problem(self.path, node.start_mark, message)])
+        return InputError([_mark_problem(self.path, node.start_mark, message, self.lines)])
 
     def walk(self, node: Any, pointer: str = "", depth: int = 0) -> Any:
         self.nodes += 1
@@ -101,8 +125,7 @@ class _Walker:
             raise self._fail(node, f"document expands to more than {MAX_NODES:,} values (an alias bomb?)")
         if depth > MAX_DEPTH:
             raise self._fail(node, f"nesting deeper than {MAX_DEPTH} levels")
-        mark = node.start_mark
-        self.positions[pointer] = (mark.line + 1, mark.column + 1)
+        self.positions[pointer] = self.lines.of(node.start_mark)
         if node.tag not in _ALLOWED_TAGS:
             raise self._fail(node, f"tags are not allowed here ('{node.tag}'); write plain values")
         if isinstance(node, yaml.MappingNode):
@@ -118,7 +141,7 @@ class _Walker:
                     first = self.key_positions.get(child)
                     where = f" (first at line {first[0]})" if first else ""
                     raise self._fail(key_node, f"duplicate key '{key}'{where}")
-                self.key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                self.key_positions[child] = self.lines.of(key_node.start_mark)
                 out[key] = self.walk(value_node, child, depth + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
@@ -129,10 +152,10 @@ class _Walker:
             return self.loader.construct_object(node)
         except yaml.YAMLError as exc:
             problem_mark = getattr(exc, "problem_mark", None) or node.start_mark
-            raise InputError([_mark_problem(self.path, problem_mark, _yaml_reason(exc))]) from None
+            raise InputError([_mark_problem(self.path, problem_mark, _yaml_reason(exc, self.lines), self.lines)]) from None
 
 
-def _yaml_reason(exc: yaml.YAMLError) -> str:
+def _yaml_reason(exc: yaml.YAMLError, lines: _Lines) -> str:
     """PyYAML's problem, with where the construct it was reading began when that is another place
     (an unclosed list is noticed only at the next key, lines later)."""
     problem = getattr(exc, "problem", None)
@@ -143,21 +166,23 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
         return str(problem)
     start, here = getattr(exc, "context_mark", None), getattr(exc, "problem_mark", None)
     if start is not None and here is not None and (start.line, start.column) != (here.line, here.column):
-        context += f" that starts at line {start.line + 1}, column {start.column + 1}"
+        line, column = lines.of(start)
+        context += f" that starts at line {line}, column {column}"
     return f"{context}, {problem}"
 
 
 def _compose(path: str, text: str, keep_values: bool) -> tuple[Any, _Walker]:
     loader = _PositionLoader(text)
+    lines = _Lines(text)
     try:
         node = loader.get_single_node()
-        walker = _Walker(path, loader, keep_values)
+        walker = _Walker(path, loader, lines, keep_values)
         if node is None:
             return None, walker
         return walker.walk(node), walker
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        raise InputError([_mark_problem(path, mark, "invalid YAML: " + _yaml_reason(exc))]) from None
+        raise InputError([_mark_problem(path, mark, "invalid YAML: " + _yaml_reason(exc, lines), lines)]) from None
     except RecursionError:
         raise InputError([Problem(file=path, message="nesting too deep to read", kind="syntax")]) from None
     finally:
@@ -178,10 +203,9 @@ def _json_constant(name: str) -> Any:
 
 
 def _place(raw: bytes | str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a byte (or character) offset."""
-    newline = b"\n" if isinstance(raw, bytes) else "\n"
-    line_start = raw.rfind(newline, 0, offset) + 1  # type: ignore[arg-type]
-    return raw.count(newline, 0, offset) + 1, offset - line_start + 1  # type: ignore[arg-type]
+    """1-based line and column of a byte (or character) offset, lines ending at \\n, \\r\\n or \\r."""
+    breaks = list((_BREAKS_BYTES if isinstance(raw, bytes) else _BREAKS).finditer(raw, 0, offset))  # type: ignore[arg-type]
+    return len(breaks) + 1, offset - (breaks[-1].end() if breaks else 0) + 1
 
 
 def _syntax(path: str, raw: bytes | str, offset: int, message: str) -> InputError:

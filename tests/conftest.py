@@ -13,9 +13,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, settings
 
-# The differential tests run 150 examples each in CI; `HYPOTHESIS_PROFILE=long` runs 5,000 (docs/engine.md).
+# Property tests run 150 examples each in CI; `HYPOTHESIS_PROFILE=long` runs 5,000 (docs/engine.md) and
+# `HYPOTHESIS_PROFILE=fuzz` (make fuzz) 25,000 (docs/security.md).
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", max_examples=25_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # The run's own cache (ics_rules/cache.py), so tests start cold and never touch the user's.
 os.environ.setdefault("ICS_RULES_CACHE_DIR", tempfile.mkdtemp(prefix="ics-rules-test-cache-"))

@@ -101,3 +101,11 @@ def test_an_endless_or_huge_input_is_refused_after_the_limit_not_read_whole() ->
     assert len(raw) == MAX_BYTES + 1
     (message,) = problems_of("-", raw)
     assert message.startswith("-:1: larger than the 4 MB an input may be")
+
+
+def test_lines_are_counted_as_editors_count_them_not_at_yaml_only_line_breaks() -> None:
+    text = 'ics:\n  name: "Pasted\u2028from a web page\u2029and a word\x85processor"\n  code: [QOP\n'
+    (message,) = problems_of("f.yaml", text.encode())
+    assert message.startswith("f.yaml:4:1: invalid YAML: while parsing a flow sequence that starts at line 3, column 9"), message
+    doc = parse_text("f.yaml", 'a:\r\n  b: "\u2028x"\rc: 1\n'.encode())
+    assert doc.position("/a/b") == (2, 6) and doc.position("/c") == (3, 4)
