@@ -21,6 +21,9 @@ from . import __version__
 
 # The modules whose code decides whether a ruleset is good: a change to any of them invalidates the marks.
 _JUDGES = ("rulesets.py", "conditions.py", "facts.py", "templating.py", "validation.py", "loading.py", "problems.py")
+# The modules that configure Jinja2 environments: a compiled template depends on the environment's
+# settings (finalize, autoescape, whitespace), which Jinja2's own cache key leaves out.
+_TEMPLATE_BUILDERS = ("templating.py", "renderers/text.py", "renderers/html.py")
 
 
 @lru_cache(maxsize=None)
@@ -45,6 +48,9 @@ def bytecode_cache() -> Any:
     from jinja2 import FileSystemBytecodeCache
 
     class QuietBytecodeCache(FileSystemBytecodeCache):
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            return super().get_cache_key(name, f"{filename}|{_digest(_TEMPLATE_BUILDERS)}")
+
         def load_bytecode(self, bucket: Any) -> None:
             try:
                 super().load_bytecode(bucket)
@@ -62,15 +68,21 @@ def bytecode_cache() -> Any:
 
 
 @lru_cache(maxsize=None)
+def _digest(modules: tuple[str, ...], *extra: bytes) -> str:
+    """The version, anything else given, and the source of these modules of the package."""
+    h = hashlib.sha256(__version__.encode())
+    for data in extra:
+        h.update(data)
+    package = Path(__file__).resolve().parent
+    for name in modules:
+        h.update((package / name).read_bytes())
+    return h.hexdigest()
+
+
 def _judges_digest() -> str:
     from .resources import schema_path
 
-    h = hashlib.sha256(__version__.encode())
-    h.update(schema_path("ruleset").read_bytes())
-    package = Path(__file__).resolve().parent
-    for name in _JUDGES:
-        h.update((package / name).read_bytes())
-    return h.hexdigest()
+    return _digest(_JUDGES, schema_path("ruleset").read_bytes())
 
 
 def _mark(ruleset_sha256: str) -> Path | None:
