@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import click
 
 from . import __version__
+from .output import foreign_files, write_directory, write_file
 from .problems import InputError
 from .renderers import RENDERERS, chunks_of, get_renderer, pages_of
 from .report import FAIL_ON_LEVELS, Report
@@ -30,24 +30,6 @@ def _as_of(_ctx: Any, _param: Any, value: str | None) -> str | None:
         raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 
-def _write_atomically(path: str, text: str | Iterable[str]) -> None:
-    """Write beside the target and rename, so a killed run leaves the old report or the new one, never half.
-    `text` may come in pieces (a streaming renderer), written as they come."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.writelines((text,) if isinstance(text, str) else text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a report is an ordinary file
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _wants_directory(output: str, fmt: str) -> bool:
     return output.endswith(("/", os.sep)) or Path(output).is_dir() or (fmt == "html" and not output.lower().endswith((".html", ".htm")))
 
@@ -59,11 +41,10 @@ def _emit(report: Report, fmt: str, output: str | None, verbose: bool, fail_on: 
         render_pages = pages_of(renderer)
         if render_pages is None:
             raise click.UsageError(f"--format {fmt} writes one file; give a file name to --output, not a directory")
-        written = 0
         try:
-            for name, text in render_pages(report, fail_on=fail_on):  # each page written as it is rendered
-                _write_atomically(str(Path(output) / name), text)
-                written += 1
+            written = write_directory(output, render_pages(report, fail_on=fail_on))  # each page written as rendered
+        except FileExistsError as exc:
+            raise click.UsageError(str(exc)) from None
         except OSError as exc:
             raise _OutputError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
         click.echo(f"Wrote {written} pages to {output} (start at {Path(output) / 'index.html'}).", err=True)
@@ -74,7 +55,7 @@ def _emit(report: Report, fmt: str, output: str | None, verbose: bool, fail_on: 
     chunks = chunks_of(renderer, report, color=color, verbose=verbose, fail_on=fail_on)
     if output:
         try:
-            _write_atomically(output, chunks)
+            write_file(output, chunks)
         except OSError as exc:
             raise _OutputError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
     else:
@@ -87,15 +68,17 @@ def _emit(report: Report, fmt: str, output: str | None, verbose: bool, fail_on: 
         click.echo("".join(pending), nl=False)
 
 
-def _check_output_plan(paths: tuple[str, ...], fmt: str, output: str | None) -> None:
-    """Refuse an impossible format/output pairing before doing any work, not after a long batch."""
-    from .api import expand_paths
-
+def _check_output_plan(inputs: list[str], fmt: str, output: str | None) -> None:
+    """Refuse an impossible or destructive output before doing any work, not after a long batch."""
     has_pages = pages_of(get_renderer(fmt)) is not None
-    if output and _wants_directory(output, fmt) and not has_pages:
+    to_directory = bool(output) and _wants_directory(output or "", fmt)
+    if to_directory and not has_pages:
         raise click.UsageError(f"--format {fmt} writes one file; give a file name to --output, not a directory")
-    if has_pages and not (output and _wants_directory(output, fmt)) and len(expand_paths(paths)) > 1:
+    if has_pages and not to_directory and len(inputs) > 1:
         raise click.UsageError(f"--format {fmt} writes an index and one page per submission for a batch: give --output DIRECTORY")
+    if output and to_directory and foreign_files(output):
+        raise click.UsageError(f"--output {output} holds files ics-rules did not write ({', '.join(foreign_files(output)[:3])}); "
+                               "give a new or empty directory, or one a previous report was written to")
 
 
 def _progress_bar() -> Any:
@@ -114,9 +97,14 @@ def _progress_bar() -> Any:
     return show
 
 
-def _refuse_overwriting_inputs(paths: tuple[str, ...], output: str | None) -> None:
-    if output and any(p != "-" and Path(p).exists() and Path(p).resolve() == Path(output).resolve() for p in paths):
-        raise click.UsageError(f"--output {output} is one of the inputs; choose another file")
+def _refuse_overwriting_inputs(inputs: list[str], output: str | None) -> None:
+    """A report written over a submission, a ruleset or the waivers would lose it: refuse."""
+    if not output:
+        return
+    target = Path(output).resolve()
+    for p in inputs:
+        if p != "-" and Path(p).exists() and (Path(p).resolve() == target or target in Path(p).resolve().parents):
+            raise click.UsageError(f"--output {output} is, or holds, the input {p}; choose another place for the report")
 
 
 _format = click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default="text", show_default=True,
@@ -161,10 +149,11 @@ def check(paths: tuple[str, ...], rulesets: tuple[str, ...], as_of: str | None, 
     Several submissions are checked in worker processes (a crash costs one submission, reported as an
     error) and then together as a system: every area covered by exactly one ICS, Cancer Alliances and
     Clinical Senates made of whole ICSs, no trust or PCN claimed twice."""
-    _refuse_overwriting_inputs(paths, output)
-    _check_output_plan(paths, fmt, output)
-    from .api import check as run_check
+    from .api import check as run_check, expand_paths
 
+    submissions = expand_paths(paths)
+    _refuse_overwriting_inputs([*submissions, *rulesets, *([waivers] if waivers else [])], output)
+    _check_output_plan(submissions, fmt, output)
     from .selection import Selection
 
     try:
@@ -182,9 +171,9 @@ def check(paths: tuple[str, ...], rulesets: tuple[str, ...], as_of: str | None, 
 @_output
 def validate(paths: tuple[str, ...], fmt: str, output: str | None) -> None:
     """Run the schema and reference checks alone."""
-    _refuse_overwriting_inputs(paths, output)
-    from .api import validate as run_validate
+    from .api import expand_paths, validate as run_validate
 
+    _refuse_overwriting_inputs(expand_paths(paths), output)
     report = run_validate(paths)
     _emit(report, fmt, output, False, "required")
     sys.exit(report.exit_code())
@@ -219,7 +208,7 @@ def init(path: str, force: bool) -> None:
     if Path(path).exists() and not force:
         raise click.UsageError(f"{path} exists; choose another path or add --force")
     try:
-        _write_atomically(path, starter_submission())
+        write_file(path, starter_submission())
     except OSError as exc:
         raise _OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     click.echo(f"Wrote {path}. Fill it in, then: ics-rules check {path}", err=True)

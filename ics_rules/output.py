@@ -1,0 +1,82 @@
+"""Writing reports so that a killed or failed run leaves the old report or none, never half of one,
+and never touches a file the tool did not write."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+# A directory report holds this file; only such a directory (or an empty one) is replaced by the next.
+REPORT_MARK = ".ics-rules-report"
+_MARK_TEXT = "An ics-rules HTML report. The next `ics-rules check --output` to this directory replaces it whole.\n"
+
+
+def _ordinary_permissions(path: str | Path, mode: int) -> None:
+    """mkstemp and mkdtemp make private files; a report is an ordinary one, as the umask says."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, mode & ~umask)
+
+
+def write_file(path: str | Path, text: str | Iterable[str]) -> None:
+    """Write beside the target and rename over it. `text` may come in pieces (a streaming renderer),
+    written as they come, so a large report is never held whole."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.writelines((text,) if isinstance(text, str) else text)
+            fh.flush()
+            os.fsync(fh.fileno())  # the rename must not reach the disk before the bytes do
+        _ordinary_permissions(tmp, 0o666)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def foreign_files(directory: str | Path) -> list[str]:
+    """What in an existing directory the tool did not write: anything at all, unless it holds a
+    previous report's mark, and then anything but the mark and .html pages."""
+    target = Path(directory)
+    if not target.is_dir():
+        return []
+    entries = sorted(p.name for p in target.iterdir())
+    if REPORT_MARK not in entries:
+        return entries
+    return [name for name in entries if name != REPORT_MARK and not (name.endswith(".html") and (target / name).is_file())]
+
+
+def write_directory(path: str | Path, pages: Iterable[tuple[str, str]]) -> int:
+    """Write every page into a new directory beside the target, then put it in the target's place: a
+    run killed while rendering leaves the old report; one killed between the two renames leaves none
+    (the old one is still beside it, hidden). Returns the number of pages."""
+    target = Path(path)
+    foreign = foreign_files(target)
+    if foreign:
+        raise FileExistsError(f"{target} holds files ics-rules did not write ({', '.join(foreign[:3])}); give a new or "
+                              "empty directory, or one a previous report was written to")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        written = 0
+        for name, text in pages:
+            (staging / name).write_text(text, encoding="utf-8")
+            _ordinary_permissions(staging / name, 0o666)
+            written += 1
+        (staging / REPORT_MARK).write_text(_MARK_TEXT, encoding="utf-8")
+        _ordinary_permissions(staging, 0o777)
+        if target.exists():
+            retired = staging.with_name(staging.name[:-len(".tmp")] + ".old")
+            os.rename(target, retired)
+            os.rename(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.rename(staging, target)
+        return written
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
