@@ -7,14 +7,14 @@ import re
 from ..facts import kind_label
 from ..report import Report
 from ..results import SEVERITIES, Result
-from .common import location
+from .common import location, one_line
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # what can start emphasis, code, links or break a table cell
 
 
 def escape(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _SPECIAL.sub(r"\\\1", " ".join(one_line(text).split()))
 
 
 def code(text: str) -> str:

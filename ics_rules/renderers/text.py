@@ -11,15 +11,28 @@ from ..report import Report, tally
 from ..resources import data_dir
 from ..cache import bytecode_cache
 from ..results import SEVERITIES
+from .common import one_line
 
 _COLORS = {"fail": "31;1", "error": "35;1", "review": "33;1", "pass": "32", "not_applicable": "2", "waived": "36",
            "invalid": "31;1", "dim": "2", "bold": "1"}
 _ORDER = {"error": 0, "fail": 1, "review": 2, "waived": 3, "pass": 4, "not_applicable": 5}
 
 
+class _Painted(str):
+    """Text the renderer itself coloured: its escape sequences are the only ones let through."""
+
+
+def printable(value: Any) -> Any:
+    """A value as the terminal should show it (the Jinja finalize hook: every {{ }} passes here)."""
+    if isinstance(value, _Painted) or not isinstance(value, str):
+        return value
+    return one_line(value)
+
+
 def _paint(enabled: bool) -> Any:
     def paint(text: str, style: str) -> str:
-        return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if enabled and style in _COLORS else text
+        text = printable(text)
+        return _Painted(f"\x1b[{_COLORS[style]}m{text}\x1b[0m") if enabled and style in _COLORS else text
     return paint
 
 
@@ -43,7 +56,7 @@ def _tally_counts(counts: dict[str, Any]) -> str:
 def render(report: Report, *, color: bool = False, verbose: bool = False, fail_on: str = "required") -> str:
     env = Environment(loader=FileSystemLoader(str(data_dir("reports") / "templates")), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
-                      bytecode_cache=bytecode_cache())
+                      finalize=printable, bytecode_cache=bytecode_cache())
     env.filters["pointer_field"] = pointer_to_field
     env.filters["kind_label"] = kind_label
     system = report.system_results()
