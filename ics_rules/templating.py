@@ -93,12 +93,60 @@ def _environment() -> Any:
 
     from .cache import bytecode_cache
 
-    return SandboxedEnvironment(autoescape=False, keep_trailing_newline=False, loader=FunctionLoader(_SOURCES.get),
-                                bytecode_cache=bytecode_cache(), cache_size=0)
+    env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False, loader=FunctionLoader(_SOURCES.get),
+                               bytecode_cache=bytecode_cache(), cache_size=0)
+    env.filters["thousands"] = _thousands
+    return env
+
+
+def _thousands(value: Any) -> str:
+    """1234567 -> 1,234,567: what `'{:,}'.format(n)` did, without calling a method from a template."""
+    return f"{value:,}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+# What a message may be made of: text, names, fields and items, literals, if/for/set, comparisons and
+# these filters and tests. No calls, no macros, includes or imports, no multiplication or powers (a
+# string times a large number exhausts memory) and nothing named with a leading underscore. The
+# sandbox would stop most of this at render time; refusing it when the ruleset loads says where.
+_NODES = frozenset({"Template", "Output", "TemplateData", "Name", "Const", "Getattr", "Getitem", "Slice", "Filter", "Test",
+                    "If", "For", "Assign", "List", "Tuple", "Dict", "Pair", "CondExpr", "Not", "And", "Or", "Compare",
+                    "Operand", "Concat", "Add", "Sub", "Neg", "Pos", "Keyword"})
+FILTERS = frozenset({"abs", "capitalize", "count", "default", "first", "float", "int", "join", "last", "length", "list",
+                     "lower", "map", "max", "min", "reject", "rejectattr", "replace", "round", "select", "selectattr", "sort",
+                     "string", "sum", "thousands", "title", "trim", "truncate", "unique", "upper"})
+TESTS = frozenset({"defined", "undefined", "none", "number", "string", "sameas", "eq", "equalto", "ne", "in", "true",
+                   "false", "boolean", "integer", "iterable", "mapping", "sequence", "lt", "le", "gt", "ge", "odd", "even"})
+# filters that name another filter or test by a string: map('upper'), select('none')
+_NAMING = {"map": FILTERS, "select": TESTS, "reject": TESTS, "selectattr": TESTS, "rejectattr": TESTS}
+
+
+def _refuse_code(ast: Any) -> None:
+    from jinja2 import nodes
+
+    for node in ast.find_all(nodes.Node):
+        kind = type(node).__name__
+        if kind not in _NODES:
+            what = {"Call": "calls a function or method", "Mul": "multiplies", "Pow": "raises to a power"}.get(kind, f"uses '{kind}'")
+            raise TemplateProblem(f"message template {what}; messages may only show fields, with if, for, set, "
+                                  f"and the filters {', '.join(sorted(FILTERS))}", getattr(node, "lineno", None))
+        name = getattr(node, "attr", None) if kind == "Getattr" else getattr(getattr(node, "arg", None), "value", None)
+        if isinstance(name, str) and name.startswith("_"):
+            raise TemplateProblem(f"message template reads '{name}': names starting with '_' are not fields", node.lineno)
+        if kind in ("Filter", "Test"):
+            allowed = FILTERS if kind == "Filter" else TESTS
+            if node.name not in allowed:
+                raise TemplateProblem(f"message template uses the {kind.lower()} '{node.name}'; allowed: {', '.join(sorted(allowed))}",
+                                      node.lineno)
+            named = [a.value for a in node.args[(1 if node.name in ("selectattr", "rejectattr") else 0):][:1]
+                     if isinstance(a, nodes.Const) and isinstance(a.value, str)]
+            if node.name in _NAMING and named and named[0] not in _NAMING[node.name]:
+                raise TemplateProblem(f"message template's {node.name}('{named[0]}') names a filter or test that is not allowed",
+                                      node.lineno)
 
 
 def check_template(source: str, allowed: Iterable[str]) -> None:
-    """Refuse a template that does not parse or names a variable the context will not have."""
+    """Refuse a template that does not parse, is more than a message (_refuse_code) or names a variable
+    the context will not have."""
     plain = plain_template(source)
     if plain is not None:
         unknown = sorted(plain.names - set(allowed))
@@ -109,6 +157,7 @@ def check_template(source: str, allowed: Iterable[str]) -> None:
             ast = _environment().parse(source)
         except TemplateSyntaxError as exc:
             raise TemplateProblem(f"message template does not parse: {exc.message}", exc.lineno) from None
+        _refuse_code(ast)
         unknown = sorted(free_names(ast) - set(allowed))
     if unknown:
         raise TemplateProblem(f"message template names unknown variable(s) {', '.join(unknown)}; "

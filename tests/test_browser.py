@@ -125,7 +125,7 @@ def test_a_single_submission_page_and_print_layout(driver: Any, tmp_path: Path) 
     driver.get(page.as_uri())
     assert "NHS Greater Manchester Integrated Care (QOP)" in driver.find_element("tag name", "h1").text
     summary = driver.find_element("css selector", ".panel dl").text
-    for words in ("SHA-256", "As of\n2023-04-01", "ltp-2019 0.2.0"):
+    for words in ("SHA-256", "As of\n2023-04-01", "ltp-2019 0.2.1"):
         assert words in summary
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     assert not visible(driver, ".filters")
