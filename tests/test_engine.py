@@ -96,9 +96,13 @@ def test_an_engine_failure_is_reported_as_error_and_the_engine_recovers(monkeypa
     def broken(handle: Any, payload: str) -> Any:
         raise RuntimeError("simulated crash in the C engine")
     monkeypatch.setattr(engine_module.durable_rules_engine, "assert_facts", broken)
+    old_host = evaluator.engine.host
     results = evaluator.evaluate(doc, "2023-04-01", geography)
     in_force = [r for r in results if r.status != "not_applicable"]
     assert in_force and {r.status for r in in_force} == {"error"}
+    # a state the engine refused may be half-built, and deleting one can crash durable_rules (research
+    # REPORT 2.1.4): the whole host is replaced instead, so nothing of that document is seen again
+    assert evaluator.engine.host is not old_host
     assert "simulated crash in the C engine" in in_force[0].message
     monkeypatch.setattr(engine_module.durable_rules_engine, "assert_facts", real)
     assert {r.status for r in evaluator.evaluate(doc, "2023-04-01", geography)} == {"pass", "review", "not_applicable"}
@@ -112,9 +116,23 @@ def test_an_action_error_swallowed_by_durable_rules_is_still_an_error(monkeypatc
     def failing_collect(self: Any, *args: Any) -> None:
         raise ValueError("action bookkeeping failed")
     monkeypatch.setattr(engine_module.RuleEngine, "_collect", failing_collect)
+    engine = evaluator.engine
+    deleted: list[tuple[str, str]] = []
+    real_delete = engine.host.delete_state
+
+    def recording_delete(name: str, sid: str) -> Any:
+        deleted.append((name, sid))
+        return real_delete(name, sid)
+    monkeypatch.setattr(engine.host, "delete_state", recording_delete)
     results = evaluator.evaluate(doc, "2023-04-01", geography_for("2023-04-01"))
     assert "pass" not in {r.status for r in results}
     assert any("action bookkeeping failed" in r.message for r in results)
+    # the failed document's state is gone from every chunk's ruleset all the same
+    (sid,) = {sid for _, sid in deleted}
+    assert sorted(name for name, _ in deleted) == sorted(engine.names)
+    for name in engine.names:
+        with pytest.raises(Exception, match="309"):
+            engine.host.get_state(name, sid)
 
 
 def test_plain_messages_filled_in_directly_read_exactly_as_jinja_renders_them(monkeypatch: pytest.MonkeyPatch) -> None:

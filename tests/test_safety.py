@@ -1,0 +1,270 @@
+"""The guarantees of docs/security.md that are not about bad input: nothing lost, nothing runs that
+should not, and the same inputs give the same bytes."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from ics_rules.output import REPORT_MARK, write_directory, write_file
+from ics_rules.problems import InputError
+from ics_rules.rulesets import load_ruleset
+from conftest import EXAMPLES, REPO, run_cli
+from test_rulesets import ruleset_text
+
+NATIONAL = EXAMPLES / "national"
+
+
+# --- nothing lost -------------------------------------------------------------------------------
+
+SLOW_WRITER = """
+import sys, time
+from ics_rules.output import write_directory, write_file
+def pieces():
+    for i in range(1000):
+        yield f"piece {i}\\n"
+        if i == 3:
+            print("started", flush=True)
+        time.sleep(0.01)
+if sys.argv[1] == "file":
+    write_file(sys.argv[2], pieces())
+else:
+    write_directory(sys.argv[2], ((f"page-{i}.html", text) for i, text in enumerate(pieces())))
+"""
+
+
+@pytest.mark.parametrize("kind", ["file", "directory"])
+def test_a_run_killed_while_writing_leaves_the_old_report(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / ("report.json" if kind == "file" else "report")
+    if kind == "file":
+        target.write_text("the old report\n")
+    else:
+        write_directory(target, [("index.html", "old index"), ("page-1.html", "old page")])
+    before = {p.name: p.read_bytes() for p in ([target] if kind == "file" else target.iterdir())}
+    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, kind, str(target)], stdout=subprocess.PIPE, cwd=REPO)
+    assert writer.stdout is not None and writer.stdout.readline() == b"started\n"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    after = {p.name: p.read_bytes() for p in ([target] if kind == "file" else target.iterdir())}
+    assert after == before
+
+
+def test_a_report_that_fails_while_rendering_leaves_the_old_one_and_no_temporary_files(tmp_path: Path) -> None:
+    def failing() -> Iterator[str]:
+        yield "{\n"
+        raise RuntimeError("renderer failed")
+
+    def failing_pages() -> Iterator[tuple[str, str]]:
+        yield "a.html", "a page"
+        raise RuntimeError("renderer failed")
+    (tmp_path / "r.json").write_text("old")
+    with pytest.raises(RuntimeError):
+        write_file(tmp_path / "r.json", failing())
+    with pytest.raises(RuntimeError):
+        write_directory(tmp_path / "pages", failing_pages())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"] and (tmp_path / "r.json").read_text() == "old"
+
+
+def test_the_real_command_killed_at_any_moment_leaves_the_old_report_or_a_whole_new_one(tmp_path: Path) -> None:
+    report = tmp_path / "national.json"
+    report.write_text("old")
+    seen = set()
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 1.8, 30):
+        proc = subprocess.Popen([sys.executable, "-m", "ics_rules", "check", str(NATIONAL), "--format", "json", "--output", str(report)],
+                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            proc.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the workers too
+            proc.wait()
+        text = report.read_text()
+        if text == "old":
+            seen.add("old")
+        else:
+            assert json.loads(text)["summary"]["inputs"]["checked"] == 42  # whole, never a prefix
+            seen.add("new")
+            report.write_text("old")
+    assert "new" in seen  # the last run, never killed, did finish
+
+
+def test_an_output_that_would_replace_an_input_is_refused_before_any_work(tmp_path: Path) -> None:
+    submissions = tmp_path / "subs"
+    shutil.copytree(EXAMPLES, submissions, ignore=shutil.ignore_patterns("national*"))
+    rules = tmp_path / "rules.yaml"
+    rules.write_bytes((REPO / "rulesets" / "ltp-2019.yaml").read_bytes())
+    waivers = tmp_path / "w.yaml"
+    waivers.write_text("format: ics-waivers/1\nwaivers: []\n")
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    for args in (["check", str(submissions), "-o", str(submissions / "compliant.yaml")],       # a file inside a directory given
+                 ["check", str(submissions / "compliant.yaml"), "--ruleset", str(rules), "-o", str(rules)],
+                 ["check", str(submissions / "compliant.yaml"), "--waivers", str(waivers), "-o", str(waivers)],
+                 ["check", str(submissions), "--format", "html", "-o", str(tmp_path)],            # a directory holding inputs
+                 ["validate", str(submissions), "-o", str(submissions / "invalid.yaml")]):
+        proc = run_cli(*args)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, (args, proc.stderr)
+        assert "is, or holds, the input" in proc.stderr or "holds files ics-rules did not write" in proc.stderr, proc.stderr
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_a_directory_report_replaces_only_a_previous_report(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    assert run_cli("check", str(NATIONAL), "--format", "html", "--output", str(out)).returncode == 0
+    first = sorted(p.name for p in out.iterdir())
+    assert REPORT_MARK in first and "index.html" in first and len(first) == 44
+    # a smaller batch replaces the whole report: no page of the earlier batch is left behind
+    assert run_cli("check", str(EXAMPLES / "compliant.yaml"), str(EXAMPLES / "non-compliant.yaml"),
+                   "--format", "html", "--output", str(out)).returncode == 1
+    assert len([p for p in out.iterdir() if p.suffix == ".html"]) == 3
+    # a directory of someone else's files is never replaced
+    (out / "notes.txt").write_text("mine")
+    proc = run_cli("check", str(EXAMPLES / "compliant.yaml"), "--format", "html", "--output", str(out) + "/")
+    assert proc.returncode == 2 and "holds files ics-rules did not write (notes.txt)" in proc.stderr
+    assert (out / "notes.txt").read_text() == "mine"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging directory left behind
+
+
+# --- nothing runs that should not --------------------------------------------------------------
+
+def test_yaml_tags_in_any_input_are_refused_never_constructed(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    payload = f"!!python/object/apply:os.system ['touch {marker}']"
+    for name, text in [("s.yaml", f"format: ics-submission/1\nics: {payload}\n"),
+                       ("r.yaml", ruleset_text(("A", "ics", "{field: chair_name, present: true}")).replace("id: test", f"id: {payload}")),
+                       ("w.yaml", f"format: ics-waivers/1\nwaivers: {payload}\n")]:
+        (tmp_path / name).write_text(text)
+    runs = [run_cli("check", str(tmp_path / "s.yaml")),
+            run_cli("check", str(EXAMPLES / "compliant.yaml"), "--ruleset", str(tmp_path / "r.yaml")),
+            run_cli("check", str(EXAMPLES / "compliant.yaml"), "--waivers", str(tmp_path / "w.yaml"))]
+    for proc in runs:
+        assert proc.returncode == 2 and "tags are not allowed here" in proc.stdout + proc.stderr
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("template, words", [
+    ("{{ ''.__class__.__mro__ }}", "names starting with '_' are not fields"),
+    ("{{ name | attr('__class__') }}", "the filter 'attr'"),
+    ("{{ 'x' * 1000000000 }}", "multiplies"),
+    ("{{ 10 ** 10 ** 10 }}", "raises to a power"),
+    ("{% for i in range(1000000000) %}x{% endfor %}", "calls a function or method"),
+    ("{{ '{0.__class__}'.format(name) }}", "calls a function or method"),
+    ("{% include 'x.html' %}", "uses 'Include'"),
+    ("{% macro m() %}x{% endmacro %}", "uses 'Macro'"),
+    ("{{ members | map('pprint') | join }}", "map('pprint')"),
+    ("{{ name | mystery }}", "the filter 'mystery'"),
+])
+def test_a_ruleset_message_may_only_show_data(write: Callable[..., Path], template: str, words: str) -> None:
+    path = write(ruleset_text(("A", "ics", "{field: chair_name, present: true}"), message=template.replace('"', '\\"')), "rules.yaml")
+    with pytest.raises(InputError) as info:
+        load_ruleset(path, "rules.yaml")
+    (problem,) = info.value.problems
+    assert problem.line and words in problem.message and "rule T-1.52-A" in problem.message, problem
+
+
+EVIL = {"ics_name": "{{ 7*7 }} \x1b]0;pwned\x07 ICS\rPASS", "org_name": "<script>alert(1)</script><img src=https://example.com/t.gif>\n  PASS  FAKE",
+        "chair": "{% raw %}{{ ''.__class__ }}", "pcn": "![b](https://example.com/beacon.png) \u202eevil"}
+
+
+@pytest.fixture
+def evil_submission(submission: dict[str, Any], write: Callable[..., Path]) -> Path:
+    submission["ics"]["name"] = EVIL["ics_name"]
+    submission["organisations"][1]["name"] = EVIL["org_name"]
+    submission["partnership_board"]["chair"]["name"] = EVIL["chair"]
+    submission["primary_care_networks"][0]["name"] = EVIL["pcn"]
+    return write(submission, "evil.json")
+
+
+def test_submitted_text_is_data_in_every_format(evil_submission: Path, tmp_path: Path) -> None:
+    outputs = {fmt: run_cli("check", str(evil_submission), "-v", "--format", fmt) for fmt in ("text", "json", "markdown", "github", "sarif", "junit")}
+    for fmt, proc in outputs.items():
+        assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, fmt
+        assert re.search(r"\{\{ 7\\?\*7 \}\}", proc.stdout), fmt  # shown as written, in each format's escaping
+        assert not re.search(r"49 (\\x1b|\x1b|\\u001b|%1B)", proc.stdout, re.I), fmt  # never rendered
+    messages = [r["message"] for r in json.loads(outputs["json"].stdout)["results"]]
+    shown = lambda text: " ".join(text.split())  # noqa: E731 - messages put every run of white space as one space
+    assert any(shown(EVIL["ics_name"]) in m for m in messages) and any(shown(EVIL["chair"]) in m for m in messages)
+    for fmt in ("text", "markdown"):  # terminal and comment: no control character, no forged line
+        out = outputs[fmt].stdout
+        assert not any(c in out for c in "\x1b\x07\r\u202e") and "pwned" in out, fmt
+        assert not any(line.lstrip().startswith("PASS  FAKE") for line in out.splitlines()), fmt
+    assert "<script>" not in outputs["markdown"].stdout and "![b](" not in outputs["markdown"].stdout
+    page = tmp_path / "evil.html"
+    assert run_cli("check", str(evil_submission), "--format", "html", "--output", str(page)).returncode in (0, 1)
+    html = page.read_text()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=https://example.com" not in html
+
+
+class _References(HTMLParser):
+    """Every address a browser would load or follow: attributes that take one, and CSS url()/@import."""
+
+    ATTRIBUTES = {"src", "href", "action", "formaction", "poster", "data", "srcset", "background", "xlink:href", "manifest"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            if name in self.ATTRIBUTES and value:
+                self.found.append(value)
+            if name == "style" and value:
+                self.handle_data(value, force=True)
+
+    def handle_data(self, data: str, force: bool = False) -> None:
+        if self._in_style or force:
+            self.found += re.findall(r"url\(\s*['\"]?([^'\")]*)", data) + ["@import"] * data.count("@import")
+
+
+def test_no_report_refers_to_anything_on_the_network(evil_submission: Path, tmp_path: Path) -> None:
+    """Self-contained: every address in a page is a fragment, another page of the report or inline
+    data (submitted URLs are only ever text)."""
+    out = tmp_path / "html"
+    assert run_cli("check", str(NATIONAL), str(evil_submission), "--format", "html", "--output", str(out)).returncode in (0, 1)
+    pages = {p.name for p in out.glob("*.html")}
+    for page in out.glob("*.html"):
+        parser = _References()
+        parser.feed(page.read_text())
+        leaving = [a for a in parser.found if not (a.startswith(("#", "data:")) or a.split("#")[0] in pages)]
+        assert leaving == [], (page.name, leaving[:3])
+
+
+# --- same inputs, same bytes -------------------------------------------------------------------
+
+def _report_bytes(cwd: Path, env: dict[str, str], *args: str) -> dict[str, bytes]:
+    out = cwd / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    run_env = {k: v for k, v in os.environ.items() if k not in ("TZ", "LANG", "LC_ALL", "PYTHONHASHSEED")}
+    subprocess.run([sys.executable, "-m", "ics_rules", "check", "subs", "--format", "json", "--output", "out/r.json", *args],
+                   cwd=cwd, env={**run_env, **env}, check=False, capture_output=True)
+    subprocess.run([sys.executable, "-m", "ics_rules", "check", "subs", "--format", "html", "--output", "out/html", *args],
+                   cwd=cwd, env={**run_env, **env}, check=False, capture_output=True)
+    subprocess.run([sys.executable, "-m", "ics_rules", "check", "subs/QE1-lancashire-and-south-cumbria.yaml", "--format", "html",
+                    "--output", "out/one.html", *args], cwd=cwd, env={**run_env, **env}, check=False, capture_output=True)
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_json_and_html_reports_are_byte_identical_across_runs_and_machines(tmp_path: Path) -> None:
+    """Two "machines": different directories, time zones, locales, hash seeds, worker counts and
+    caches; the same inputs and SOURCE_DATE_EPOCH must give the same bytes."""
+    machines = []
+    for name, env, jobs in [("a", {"TZ": "UTC", "LANG": "C.UTF-8", "PYTHONHASHSEED": "1", "ICS_RULES_CACHE_DIR": "off"}, "1"),
+                            ("b", {"TZ": "Pacific/Chatham", "LANG": "en_GB.UTF-8", "PYTHONHASHSEED": "4242",
+                                   "ICS_RULES_CACHE_DIR": str(tmp_path / "cache")}, "2")]:
+        home = tmp_path / name
+        shutil.copytree(NATIONAL, home / "subs")
+        machines.append(_report_bytes(home, {**env, "SOURCE_DATE_EPOCH": "1700000000"}, "--jobs", jobs))
+    a, b = machines
+    assert len(a) == 46 and a.keys() == b.keys()  # json, one html page, 42 pages + index + mark
+    assert [name for name in a if a[name] != b[name]] == []
+    assert b'"generated_at": "2023-11-14T22:13:20Z"' in a["r.json"] and b"2023-11-14" in a["html/index.html"]
