@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -149,10 +150,13 @@ class _Walker:
         if not self.keep_values:
             return None
         try:
-            return self.loader.construct_object(node)
+            value = self.loader.construct_object(node)
         except yaml.YAMLError as exc:
             problem_mark = getattr(exc, "problem_mark", None) or node.start_mark
             raise InputError([_mark_problem(self.path, problem_mark, _yaml_reason(exc, self.lines), self.lines)]) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self._fail(node, f"'{node.value}' is not a finite number; write a number")
+        return value
 
 
 def _yaml_reason(exc: yaml.YAMLError, lines: _Lines) -> str:
@@ -199,7 +203,14 @@ def _reject_duplicate_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _json_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
+    raise ValueError(f"{name} is not a finite number")
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
 
 
 def _place(raw: bytes | str, offset: int) -> tuple[int, int]:
@@ -247,6 +258,19 @@ def _json_depth_error(path: str, text: str) -> InputError:
     return InputError([Problem(file=path, message="nesting too deep to read", kind="syntax")])
 
 
+def _json_value_error(path: str, text: str, exc: ValueError) -> InputError:
+    """json's hooks know what is wrong (a duplicate key, a number that is not finite) but not where."""
+    try:
+        _compose(path, text, keep_values=False)  # JSON is YAML: duplicate keys come back with both lines
+    except InputError as found:
+        return found
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|(-?\d+(?:\.\d+)?[eE][-+]?\d+|\bNaN\b|-?\bInfinity\b)', text):
+        literal = match.group(1)  # None for a string, skipped whole
+        if literal and (literal in ("NaN", "Infinity", "-Infinity") or not math.isfinite(float(literal))):
+            return _syntax(path, text, match.start(), f"invalid JSON: {literal} is not a finite number")
+    return InputError([Problem(file=path, message=f"invalid JSON: {exc}", kind="syntax")])
+
+
 def parse_text(path: str, raw: bytes) -> Document:
     """Parse bytes already read from `path` (a name used only in messages and for the format)."""
     if len(raw) > MAX_BYTES:
@@ -257,13 +281,14 @@ def parse_text(path: str, raw: bytes) -> Document:
         raise InputError([Problem(file=path, line=1, column=1, message="the file is empty", kind="syntax")])
     if path.lower().endswith(".json"):
         try:
-            data = json.loads(text, object_pairs_hook=_reject_duplicate_json_keys, parse_constant=_json_constant)
+            data = json.loads(text, object_pairs_hook=_reject_duplicate_json_keys, parse_constant=_json_constant,
+                              parse_float=_json_float)
         except json.JSONDecodeError as exc:
             raise InputError([Problem(file=path, line=exc.lineno, column=exc.colno, message=f"invalid JSON: {exc.msg}", kind="syntax")]) from None
         except RecursionError:
             raise _json_depth_error(path, text) from None
         except ValueError as exc:
-            raise InputError([Problem(file=path, message=f"invalid JSON: {exc}", kind="syntax")]) from None
+            raise _json_value_error(path, text, exc) from None
         try:  # JSON is YAML flow syntax: reuse the YAML composer for positions only
             _, walker = _compose(path, text, keep_values=False)
             positions, key_positions = walker.positions, walker.key_positions

@@ -74,10 +74,21 @@ def test_json_keeps_json_numbers_and_gets_positions() -> None:
     assert doc.positions["/ics/code"] == (2, line.index('"QOP"') + 1)
 
 
-def test_json_duplicate_keys_and_syntax_errors() -> None:
-    assert "duplicate key 'a'" in problems_of("d.json", b'{"a": 1, "a": 2}')[0]
+def test_json_duplicate_keys_and_syntax_errors_name_their_line() -> None:
+    assert problems_of("d.json", b'{"b": {"a": 1},\n "c": {"a": 1, "a": 2}}') == ["d.json:2:16: duplicate key 'a' (first at line 2)"]
     assert problems_of("e.json", b'{"a": 1,\n}')[0].startswith("e.json:2:1: invalid JSON")
-    assert "NaN is not a number" in problems_of("n.json", b'{"a": NaN}')[0]
+
+
+@pytest.mark.parametrize("name, raw, expected", [
+    ("n.json", b'{"a": 1,\n "b": NaN}', "n.json:2:7: invalid JSON: NaN is not a finite number"),
+    ("i.json", b'{"a": -Infinity}', "i.json:1:7: invalid JSON: -Infinity is not a finite number"),
+    ("e.json", b'{"a": "1e999",\n "b": 1e999}', "e.json:2:7: invalid JSON: 1e999 is not a finite number"),
+    ("n.yaml", b"a: 1\nb: .nan\n", "n.yaml:2:4: '.nan' is not a finite number; write a number"),
+    ("i.yaml", b"a: [1, -.inf]\n", "i.yaml:1:8: '-.inf' is not a finite number; write a number"),
+])
+def test_numbers_that_are_not_finite_are_refused_where_they_are(name: str, raw: bytes, expected: str) -> None:
+    """JSON has no NaN or infinity, and a rule comparing one would be neither true nor false."""
+    assert problems_of(name, raw) == [expected]
 
 
 def test_deep_nesting_is_refused_not_crashed() -> None:
