@@ -239,6 +239,49 @@ def test_no_report_refers_to_anything_on_the_network(evil_submission: Path, tmp_
         assert leaving == [], (page.name, leaving[:3])
 
 
+# Calls that run code or reach the network, by module. pickle only reads back the report's own spool:
+# an unnamed temporary file this process wrote (report.py), never an input.
+_FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "os.system", "os.popen", "yaml.load", "yaml.unsafe_load",
+                    "yaml.full_load", "yaml.load_all", "marshal.loads", "pickle.loads", "pickle.load", "shelve.open"}
+_ALLOWED = {("report.py", "pickle.loads")}
+_NETWORK_MODULES = {"socket", "urllib", "http", "ftplib", "smtplib", "requests", "httpx", "aiohttp", "xmlrpc", "webbrowser", "subprocess"}
+
+
+def test_the_package_has_no_eval_no_unsafe_loading_and_no_network_code() -> None:
+    import ast
+
+    found = []
+    for path in sorted((REPO / "ics_rules").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                if (name in _FORBIDDEN_CALLS or name.startswith(("os.exec", "os.spawn"))) and (path.name, name) not in _ALLOWED:
+                    found.append(f"{path.name}:{node.lineno}: {name}()")
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                found += [f"{path.name}:{node.lineno}: import {m}" for m in modules if m.split(".")[0] in _NETWORK_MODULES]
+    assert found == []
+
+
+def test_a_check_and_every_report_format_run_with_the_network_gone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import socket
+
+    from ics_rules.api import check
+    from ics_rules.renderers import RENDERERS, chunks_of, get_renderer, pages_of
+
+    def no_network(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("something tried to use the network")
+    for name in ("socket", "create_connection", "getaddrinfo", "gethostbyname"):
+        monkeypatch.setattr(socket, name, no_network)
+    report = check([str(EXAMPLES / "non-compliant.yaml")])
+    for fmt in RENDERERS:
+        renderer = get_renderer(fmt)
+        pages = pages_of(renderer)
+        text = "".join(t for _, t in pages(report, fail_on="required")) if pages else "".join(chunks_of(renderer, report, color=False, verbose=True, fail_on="required"))
+        assert text, fmt
+
+
 # --- same inputs, same bytes -------------------------------------------------------------------
 
 def _report_bytes(cwd: Path, env: dict[str, str], *args: str) -> dict[str, bytes]:
