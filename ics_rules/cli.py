@@ -109,8 +109,9 @@ def _refuse_overwriting_inputs(inputs: list[str], output: str | None) -> None:
 
 _format = click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default="text", show_default=True,
                        help="Output format.")
-_output = click.option("--output", "-o", type=click.Path(), help="Write the report to this file instead of standard output; for "
-                       "--format html, a directory gets an index page and one page per submission.")
+_output = click.option("--output", "-o", type=click.Path(), help="Write the report to this file instead of standard output, whole "
+                       "or not at all; never over an input. For --format html, a directory gets an index page and one page "
+                       "per submission, replacing the directory whole: it must be new, empty or an earlier report.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
