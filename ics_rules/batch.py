@@ -55,7 +55,9 @@ def _describe_exit(code: int | None) -> str:
 
 
 def _worker(conn: Connection, ruleset_paths: list[str] | None, keep: "ResultFilter | None") -> None:
-    """Compile the rules once, then answer tasks until told to stop (a None task)."""
+    """Compile the rules once, then answer tasks until told to stop (a None task). Ctrl-C is the parent's
+    to handle: a worker ignores it rather than print a traceback of whatever it was checking."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .api import check_one, compile_rules
     from .evaluation import Evaluator
     from .reference import geography_for
@@ -106,7 +108,10 @@ class WorkerPool:
     def __enter__(self) -> WorkerPool:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            for process, conn in self.workers:  # interrupted: the work in hand is not wanted
+                process.kill()
         for _process, conn in self.workers:
             try:
                 conn.send(None)

@@ -114,12 +114,25 @@ _output = click.option("--output", "-o", type=click.Path(), help="Write the repo
                        "per submission, replacing the directory whole: it must be new, empty or an earlier report.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Ctrl-C says so and exits 130, as shells expect: click's own "Aborted!" exits 1, which here means
+    failures were found."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted; a report named by --output is left as it was.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ics-rules")
 def main() -> None:
     """Check Integrated Care System submissions against the NHS Long Term Plan (January 2019).
 
-    Exit codes: 0 nothing fails at or above --fail-on; 1 failures; 2 bad input, bad ruleset or usage.
+    Exit codes: 0 nothing fails at or above --fail-on; 1 failures; 2 bad input, bad ruleset or usage;
+    130 interrupted (Ctrl-C).
     """
 
 
