@@ -326,3 +326,14 @@ def test_json_and_html_reports_are_byte_identical_across_runs_and_machines(tmp_p
     assert len(a) == 46 and a.keys() == b.keys()  # json, one html page, 42 pages + index + mark
     assert [name for name in a if a[name] != b[name]] == []
     assert b'"generated_at": "2023-11-14T22:13:20Z"' in a["r.json"] and b"2023-11-14" in a["html/index.html"]
+
+
+def test_every_jinja2_environment_is_sandboxed() -> None:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from ics_rules import templating
+    from ics_rules.renderers import html
+
+    assert isinstance(templating._environment(), SandboxedEnvironment) and isinstance(html._environment(), SandboxedEnvironment)
+    # the text renderer builds its own per report: no module may build any other kind
+    assert not [p for p in (REPO / "ics_rules").rglob("*.py") if re.search(r"(?<!Sandboxed)Environment\(", p.read_text())]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
 
 from ..facts import kind_label
 from ..problems import pointer_to_field
@@ -54,9 +55,10 @@ def _tally_counts(counts: dict[str, Any]) -> str:
 
 
 def render(report: Report, *, color: bool = False, verbose: bool = False, fail_on: str = "required") -> str:
-    env = Environment(loader=FileSystemLoader(str(data_dir("reports") / "templates")), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
-                      finalize=printable, bytecode_cache=bytecode_cache())
+    # Sandboxed like every Jinja2 environment here; finalize is this format's escaping (HTML's would be wrong).
+    env = SandboxedEnvironment(loader=FileSystemLoader(str(data_dir("reports") / "templates")), undefined=StrictUndefined,
+                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
+                               finalize=printable, bytecode_cache=bytecode_cache())
     env.filters["pointer_field"] = pointer_to_field
     env.filters["kind_label"] = kind_label
     system = report.system_results()
