@@ -7,7 +7,7 @@ import tempfile
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 import yaml
@@ -33,6 +33,14 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> 
     """Run the installed command as a user would, from a separate process."""
     return subprocess.run([sys.executable, "-m", "ics_rules", *args], cwd=cwd or REPO, input=stdin.decode() if stdin else None,
                           capture_output=True, text=True, timeout=120)
+
+
+def tree_nodes(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """(path, value) for every value of a parsed document, mappings and lists included, root first."""
+    yield path, data
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        yield from tree_nodes(value, path + (key,))
 
 
 @pytest.fixture(scope="session")

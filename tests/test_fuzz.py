@@ -26,7 +26,7 @@ from ics_rules.reference import geography_for
 from ics_rules.rulesets import load_ruleset
 from ics_rules.system import summarise
 from ics_rules.validation import validate_submission
-from conftest import EXAMPLES, REPO
+from conftest import EXAMPLES, REPO, tree_nodes
 
 LTP = load_ruleset(REPO / "rulesets" / "ltp-2019.yaml")
 EVALUATOR = Evaluator(compile_rulesets([LTP]))
@@ -75,15 +75,8 @@ def lines_of(raw: bytes) -> int:
     return raw.count(b"\n") + raw.count(b"\r") + 2  # any newline convention, plus the line after the last
 
 
-def _leaves(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    if isinstance(data, dict):
-        for k, v in data.items():
-            yield from _leaves(v, path + (k,))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _leaves(v, path + (i,))
-    else:
-        yield path, data
+def _leaves(data: Any) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    return ((path, value) for path, value in tree_nodes(data) if not isinstance(value, (dict, list)))
 
 
 def _key(path: tuple[Any, ...]) -> str:

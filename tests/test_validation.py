@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 
 from ics_rules.loading import load_file, parse_text
 from ics_rules.validation import load_schema, validate_submission
-from conftest import EXAMPLES
+from conftest import EXAMPLES, tree_nodes
 
 
 def problems(data: Any, name: str = "s.json") -> list[str]:
@@ -98,16 +98,6 @@ def test_every_schema_property_is_described() -> None:
         assert undescribed == [], (name, undescribed)
 
 
-def _paths(data: Any, pointer: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield pointer
-    if isinstance(data, dict):
-        for k, v in data.items():
-            yield from _paths(v, pointer + (k,))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _paths(v, pointer + (i,))
-
-
 _VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**8), st.text(max_size=12), st.sampled_from(
     ["2023-02-30", "U12345", "Q1X", "yes", "E06000018", "", " ", "1234567"]), st.just([]), st.just({}), st.just({"x": 1}))
 
@@ -123,7 +113,7 @@ def test_the_inlined_schema_finds_exactly_what_the_schema_as_written_finds(compl
     from ics_rules.validation import validator
 
     doc = copy.deepcopy(compliant_data)
-    targets = [p for p in _paths(doc) if p]
+    targets = [p for p, _ in tree_nodes(doc) if p]
     for _ in range(data.draw(st.integers(1, 4))):
         path = data.draw(st.sampled_from(targets))
         parent = doc
