@@ -105,6 +105,10 @@ def _mark_problem(path: str, mark: Any, message: str, lines: _Lines, kind: str =
     return Problem(file=path, line=line, column=column, message=message, kind=kind)
 
 
+class _TooBig(InputError):
+    """Past MAX_NODES or MAX_DEPTH: refused for JSON as for YAML, though json.loads would read it."""
+
+
 class _Walker:
     """Turns a composed YAML node graph into Python data, recording positions as it goes."""
 
@@ -123,9 +127,9 @@ class _Walker:
     def walk(self, node: Any, pointer: str = "", depth: int = 0) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self._fail(node, f"document expands to more than {MAX_NODES:,} values (an alias bomb?)")
+            raise _TooBig(self._fail(node, f"document expands to more than {MAX_NODES:,} values (each use of a YAML alias counts)").problems)
         if depth > MAX_DEPTH:
-            raise self._fail(node, f"nesting deeper than {MAX_DEPTH} levels")
+            raise _TooBig(self._fail(node, f"nesting deeper than {MAX_DEPTH} levels").problems)
         self.positions[pointer] = self.lines.of(node.start_mark)
         if node.tag not in _ALLOWED_TAGS:
             raise self._fail(node, f"tags are not allowed here ('{node.tag}'); write plain values")
@@ -292,7 +296,9 @@ def parse_text(path: str, raw: bytes) -> Document:
         try:  # JSON is YAML flow syntax: reuse the YAML composer for positions only
             _, walker = _compose(path, text, keep_values=False)
             positions, key_positions = walker.positions, walker.key_positions
-        except InputError:
+        except _TooBig:
+            raise
+        except InputError:  # JSON that YAML cannot read (a DEL character in a string): no positions
             positions, key_positions = {}, {}
         return Document(path, data, digest, positions, key_positions)
     data, walker = _compose(path, text, keep_values=True)
@@ -303,7 +309,7 @@ def _too_large(path: str, raw: bytes) -> InputError:
     line, _ = _place(raw, MAX_BYTES)
     return InputError([Problem(file=path, line=line, kind="io", message=(
         f"larger than the {MAX_BYTES // 2**20} MB an input may be (the limit is passed on this line); "
-        "a whole system's submission is well under 1 MB, so this is not one"))])
+        "a whole system's submission is well under 1 MB"))])
 
 
 def read_limited(stream: BinaryIO) -> bytes:

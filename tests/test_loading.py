@@ -120,3 +120,16 @@ def test_lines_are_counted_as_editors_count_them_not_at_yaml_only_line_breaks() 
     assert message.startswith("f.yaml:4:1: invalid YAML: while parsing a flow sequence that starts at line 3, column 9"), message
     doc = parse_text("f.yaml", 'a:\r\n  b: "\u2028x"\rc: 1\n'.encode())
     assert doc.position("/a/b") == (2, 6) and doc.position("/c") == (3, 4)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (b'{"a": ' + b"[" * 150 + b"]" * 150 + b"}", "j.json:1:107: nesting deeper than 100 levels"),
+    (b"[" + b"1," * 260_000 + b"1]", "j.json:1:500000: document expands to more than 250,000 values"),
+])
+def test_json_within_what_json_can_read_is_held_to_the_same_limits_as_yaml(raw: bytes, expected: str) -> None:
+    (message,) = problems_of("j.json", raw)
+    assert message.startswith(expected)
+
+
+def test_json_that_yaml_cannot_read_still_loads_without_positions() -> None:
+    assert parse_text("j.json", b'{"a": "x\x7fy"}').data == {"a": "x\x7fy"}
