@@ -76,6 +76,9 @@ def _check_output_plan(inputs: list[str], fmt: str, output: str | None) -> None:
         raise click.UsageError(f"--format {fmt} writes one file; give a file name to --output, not a directory")
     if has_pages and not to_directory and len(inputs) > 1:
         raise click.UsageError(f"--format {fmt} writes an index and one page per submission for a batch: give --output DIRECTORY")
+    if output and to_directory and Path(output).is_file():
+        raise click.UsageError(f"--output {output} is a file; --format {fmt} writes a directory of pages here, so give "
+                               "a directory, or a name ending .html for one submission")
     if output and to_directory and foreign_files(output):
         raise click.UsageError(f"--output {output} holds files ics-rules did not write ({', '.join(foreign_files(output)[:3])}); "
                                "give a new or empty directory, or one a previous report was written to")

@@ -42,8 +42,10 @@ def foreign_files(directory: str | Path) -> list[str]:
     """What in an existing directory the tool did not write: anything at all, unless it holds a
     previous report's mark, and then anything but the mark and .html pages."""
     target = Path(directory)
-    if not target.is_dir():
+    if not target.exists():
         return []
+    if not target.is_dir():
+        return [target.name]  # a file where the directory would go
     entries = sorted(p.name for p in target.iterdir())
     if REPORT_MARK not in entries:
         return entries

@@ -144,6 +144,9 @@ def test_a_directory_report_replaces_only_a_previous_report(tmp_path: Path) -> N
     proc = run_cli("check", str(EXAMPLES / "compliant.yaml"), "--format", "html", "--output", str(out) + "/")
     assert proc.returncode == 2 and "holds files ics-rules did not write (notes.txt)" in proc.stderr
     assert (out / "notes.txt").read_text() == "mine"
+    (tmp_path / "a-file").write_text("mine")
+    proc = run_cli("check", str(EXAMPLES / "compliant.yaml"), "--format", "html", "--output", str(tmp_path / "a-file"))
+    assert proc.returncode == 2 and "is a file" in proc.stderr and (tmp_path / "a-file").read_text() == "mine"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging directory left behind
 
 
