@@ -50,7 +50,7 @@ def plain_template(source: str) -> Plain | None:
         return None
     variables = []
     for name, index, field in zip(parts[1::4], parts[2::4], parts[3::4], strict=True):
-        if field and field in _ATTRIBUTES:
+        if field and (field in _ATTRIBUTES or field.startswith("_")):  # Jinja2's reading, and its refusal
             return None
         variables.append(Variable(name, int(index) if index else None, field or None))
     return Plain(texts, tuple(variables))

@@ -169,6 +169,7 @@ def test_yaml_tags_in_any_input_are_refused_never_constructed(tmp_path: Path) ->
 
 @pytest.mark.parametrize("template, words", [
     ("{{ ''.__class__.__mro__ }}", "names starting with '_' are not fields"),
+    ("{{ name._private }}", "names starting with '_' are not fields"),
     ("{{ name | attr('__class__') }}", "the filter 'attr'"),
     ("{{ 'x' * 1000000000 }}", "multiplies"),
     ("{{ 10 ** 10 ** 10 }}", "raises to a power"),
