@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, run_cli
 
 CORPUS = REPO / "tests" / "bad-inputs"
 CASES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))["cases"]
@@ -31,14 +30,8 @@ def fifty_megabytes(path: Path) -> None:
 GENERATORS: dict[str, Callable[[Path], None]] = {"large-50mb.yaml": fifty_megabytes}
 
 
-def run(args: list[str], stdin: Path | None = None) -> subprocess.CompletedProcess[bytes]:
-    feed = stdin.open("rb") if stdin else None
-    try:
-        return subprocess.run([sys.executable, "-m", "ics_rules", *args], cwd=CORPUS, stdin=feed or subprocess.DEVNULL,
-                              capture_output=True, timeout=120)
-    finally:
-        if feed:
-            feed.close()
+def run(args: list[str], stdin: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, cwd=CORPUS, stdin=stdin.read_bytes() if stdin else None)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +46,7 @@ def test_each_bad_input_exits_as_promised_and_names_file_line_and_problem(case: 
     fill = lambda text: text.replace("{generated}", str(generated))  # noqa: E731
     stdin = Path(fill(case["stdin"])) if "stdin" in case else None
     proc = run([fill(a) for a in case["args"]], stdin)
-    out = (proc.stdout + proc.stderr).decode("utf-8")
+    out = proc.stdout + proc.stderr
     assert proc.returncode == case["exit"], out
     assert "Traceback" not in out, out
     assert fill(case["where"]) in out, out
@@ -79,7 +72,7 @@ def test_the_base_the_cases_differ_from_is_valid() -> None:
 def test_a_batch_of_every_bad_submission_keeps_the_good_one_whole(tmp_path: Path) -> None:
     alone = run(["check", "valid-base.yaml", "--format", "json"])
     batch = run(["check", "submissions", "valid-base.yaml", "--format", "json"])
-    assert batch.returncode == 2 and b"Traceback" not in batch.stderr
+    assert batch.returncode == 2 and "Traceback" not in batch.stderr
     report, single = json.loads(batch.stdout), json.loads(alone.stdout)
     assert report["summary"]["inputs"] == {"checked": 1, "invalid": len(list((CORPUS / "submissions").iterdir())), "error": 0}
     inputs = {i["path"]: i for i in report["inputs"]}
