@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .output import foreign_files, write_directory, write_file
+from .output import cannot_replace, write_directory, write_file
 from .problems import InputError
 from .renderers import RENDERERS, chunks_of, get_renderer, pages_of
 from .report import FAIL_ON_LEVELS, Report
@@ -76,12 +76,9 @@ def _check_output_plan(inputs: list[str], fmt: str, output: str | None) -> None:
         raise click.UsageError(f"--format {fmt} writes one file; give a file name to --output, not a directory")
     if has_pages and not to_directory and len(inputs) > 1:
         raise click.UsageError(f"--format {fmt} writes an index and one page per submission for a batch: give --output DIRECTORY")
-    if output and to_directory and Path(output).is_file():
-        raise click.UsageError(f"--output {output} is a file; --format {fmt} writes a directory of pages here, so give "
-                               "a directory, or a name ending .html for one submission")
-    if output and to_directory and foreign_files(output):
-        raise click.UsageError(f"--output {output} holds files ics-rules did not write ({', '.join(foreign_files(output)[:3])}); "
-                               "give a new or empty directory, or one a previous report was written to")
+    refusal = cannot_replace(output) if output and to_directory else None
+    if refusal:
+        raise click.UsageError(f"--output {refusal}")
 
 
 def _progress_bar() -> Any:

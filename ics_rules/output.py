@@ -52,15 +52,26 @@ def foreign_files(directory: str | Path) -> list[str]:
     return [name for name in entries if name != REPORT_MARK and not (name.endswith(".html") and (target / name).is_file())]
 
 
+def cannot_replace(directory: str | Path) -> str | None:
+    """Why a directory report may not be written at this path, or None when it may."""
+    target = Path(directory)
+    if target.is_file():
+        return f"{target} is a file; a directory of pages goes here, so give a directory, or a name ending .html for one submission"
+    foreign = foreign_files(target)
+    if foreign:
+        return (f"{target} holds files ics-rules did not write ({', '.join(foreign[:3])}); give a new or empty directory, "
+                "or one a previous report was written to")
+    return None
+
+
 def write_directory(path: str | Path, pages: Iterable[tuple[str, str]]) -> int:
     """Write every page into a new directory beside the target, then put it in the target's place: a
     run killed while rendering leaves the old report; one killed between the two renames leaves none
     (the old one is still beside it, hidden). Returns the number of pages."""
     target = Path(path)
-    foreign = foreign_files(target)
-    if foreign:
-        raise FileExistsError(f"{target} holds files ics-rules did not write ({', '.join(foreign[:3])}); give a new or "
-                              "empty directory, or one a previous report was written to")
+    refusal = cannot_replace(target)
+    if refusal:
+        raise FileExistsError(refusal)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
     try:
