@@ -179,22 +179,108 @@ def _yaml_reason(exc: yaml.YAMLError, lines: _Lines) -> str:
     return f"{context}, {problem}"
 
 
+# libyaml as PyYAML 6.0.4 bundles it refuses more than 1,000 levels of nesting while scanning (earlier
+# releases have no limit, and their composer recurses in C until the process crashes, 100,000 levels
+# down). ics-rules composes itself and stops at MAX_DEPTH, and the scanner reads at most a simple key's
+# 1,024 characters ahead of the composer, so it never reaches this limit: the user sees ics-rules' own,
+# whichever PyYAML is installed.
+_SCANNER_NESTING = MAX_DEPTH + 4096
+try:
+    from yaml import _yaml as _libyaml
+except ImportError:  # PyYAML without libyaml: the pure-Python scanner has no limit
+    _libyaml = None
+if hasattr(_libyaml, "_set_max_nest_level"):
+    _libyaml._set_max_nest_level(max(_libyaml._get_max_nest_level(), _SCANNER_NESTING))
+
+
 def _compose(path: str, text: str, keep_values: bool) -> tuple[Any, _Walker]:
-    loader = _PositionLoader(text)
     lines = _Lines(text)
+    loader = _PositionLoader(text)
     try:
-        node = loader.get_single_node()
         walker = _Walker(path, loader, lines, keep_values)
-        if node is None:
-            return None, walker
-        return walker.walk(node), walker
+        node = _compose_events(loader)
+        return (None if node is None else walker.walk(node)), walker
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         raise InputError([_mark_problem(path, mark, "invalid YAML: " + _yaml_reason(exc, lines), lines)]) from None
-    except RecursionError:
-        raise InputError([Problem(file=path, message="nesting too deep to read", kind="syntax")]) from None
     finally:
         loader.dispose()
+
+
+_NODE_KINDS: dict[type, type] = {yaml.ScalarEvent: yaml.ScalarNode, yaml.SequenceStartEvent: yaml.SequenceNode,
+                                 yaml.MappingStartEvent: yaml.MappingNode}
+
+
+def _compose_events(loader: Any) -> Any:
+    """PyYAML's composer (yaml.composer.Composer: the same nodes, anchors and errors, in libyaml's
+    words), without recursion, and stopping at the first value past MAX_DEPTH or MAX_NODES as _Walker
+    counts them (it counts values, not keys, and each use of an alias at least once). What was read by
+    then is returned, the value that passed the limit as a leaf, so _Walker, reading in document order
+    as before, reports the first problem up to there, at the latest the limit there. A problem after
+    it is not reached; neither is PyYAML's own nesting limit, nor its composer's recursion."""
+    from yaml.composer import ComposerError
+
+    loader.get_event()  # stream start
+    if loader.check_event(yaml.StreamEndEvent):
+        return None
+    loader.get_event()  # document start
+    anchors: dict[str, Any] = {}
+    open_: list[list[Any]] = []  # open collections, each [node, its key awaiting a value (mappings)]
+    root: Any = None
+    values = 0
+    while True:
+        event = loader.get_event()
+        if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            open_.pop()[0].end_mark = event.end_mark
+            if not open_:
+                break
+            continue
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in anchors:
+                raise ComposerError(None, None, "found undefined alias", event.start_mark)
+            node = anchors[event.anchor]
+        else:
+            if event.anchor is not None and event.anchor in anchors:
+                raise ComposerError("found duplicate anchor; first occurrence", anchors[event.anchor].start_mark,
+                                    "second occurrence", event.start_mark)
+            kind = _NODE_KINDS[type(event)]
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(kind, event.value if kind is yaml.ScalarNode else None, event.implicit)
+            if kind is yaml.ScalarNode:
+                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+            else:
+                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+            if event.anchor is not None:
+                anchors[event.anchor] = node
+        parent = open_[-1] if open_ else None
+        is_key = parent is not None and isinstance(parent[0], yaml.MappingNode) and parent[1] is None
+        if parent is None:
+            root = node
+        elif isinstance(parent[0], yaml.SequenceNode):
+            parent[0].value.append(node)
+        elif is_key:
+            parent[1] = node
+        else:
+            parent[0].value.append((parent[1], node))
+            parent[1] = None
+        values += not is_key
+        collection = isinstance(node, (yaml.SequenceNode, yaml.MappingNode))
+        if len(open_) > MAX_DEPTH and (collection or not is_key) or values > MAX_NODES and not is_key:
+            for mapping, key in open_:  # keys still open are collections, which _Walker refuses when it reaches them
+                if key is not None:
+                    mapping.value.append((key, key))
+            return root
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            open_.append([node, None])
+        elif not open_:
+            break
+    loader.get_event()  # document end
+    if not loader.check_event(yaml.StreamEndEvent):
+        event = loader.get_event()
+        raise ComposerError("expected a single document in the stream", root.start_mark, "but found another document",
+                            event.start_mark)
+    return root
 
 
 def _reject_duplicate_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

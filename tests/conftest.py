@@ -27,12 +27,28 @@ from ics_rules.loading import load_file
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 SHARED = REPO.parent / "shared"
+# `make test` sets this: what the suite needs (a browser, the lowest PyYAML) must be there, not skipped.
+STRICT = bool(os.environ.get("ICS_RULES_STRICT") or os.environ.get("CI"))
 
 
-def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed command as a user would, from a separate process."""
+def pytest_configure(config: pytest.Config) -> None:
+    if not (SHARED / "seeds").is_dir() or not (SHARED / "data").is_dir():
+        raise pytest.UsageError(f"the tests need ../shared (the source texts and reference data) beside this checkout, at {SHARED}")
+
+
+def needs(missing: str | None) -> pytest.MarkDecorator:
+    """A skip for tests whose prerequisite is `missing` (why, or None when present); under STRICT the
+    missing prerequisite is a collection error instead, so `make test` cannot pass without it."""
+    if missing and STRICT:
+        raise RuntimeError(f"make test cannot run these tests: {missing}")
+    return pytest.mark.skipif(missing is not None, reason=missing or "")
+
+
+def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed command as a user would, from a separate process (`env`: variables to add)."""
     return subprocess.run([sys.executable, "-m", "ics_rules", *args], cwd=cwd or REPO, input=stdin.decode() if stdin else None,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env={**os.environ, **env} if env else None)
 
 
 def tree_nodes(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:

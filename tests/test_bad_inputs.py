@@ -3,14 +3,17 @@ file and line, says what is wrong, and never shows a traceback."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
-from conftest import REPO, run_cli
+from conftest import REPO, needs, run_cli
 
 CORPUS = REPO / "tests" / "bad-inputs"
 CASES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))["cases"]
@@ -30,8 +33,33 @@ def fifty_megabytes(path: Path) -> None:
 GENERATORS: dict[str, Callable[[Path], None]] = {"large-50mb.yaml": fifty_megabytes}
 
 
-def run(args: list[str], stdin: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return run_cli(*args, cwd=CORPUS, stdin=stdin.read_bytes() if stdin else None)
+# The corpus runs with the newest PyYAML allowed (the venv's, from requirements/test.txt) and with the
+# lowest, which `make` installs beside it (requirements/pyyaml-lowest.txt): their own limits differ.
+LOWEST = Path(sys.prefix) / "pyyaml-lowest"
+PYYAMLS = {"newest PyYAML": {}, "lowest PyYAML": {"PYTHONPATH": str(LOWEST)}}
+needs_lowest = needs(None if (LOWEST / "yaml").is_dir() else f"the lowest PyYAML allowed is not installed in {LOWEST} (make installs it)")
+
+
+def pinned(lock: str) -> str:
+    """The PyYAML version a requirements file pins for this interpreter."""
+    for line in (REPO / "requirements" / lock).read_text(encoding="utf-8").splitlines():
+        if line.lower().startswith("pyyaml=="):
+            req = Requirement(line.split(" \\")[0])
+            if req.marker is None or req.marker.evaluate():
+                return str(req.specifier).removeprefix("==")
+    raise AssertionError(f"{lock} pins no PyYAML for this interpreter")
+
+
+def run(args: list[str], stdin: Path | None = None, pyyaml: str = "newest PyYAML") -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, cwd=CORPUS, stdin=stdin.read_bytes() if stdin else None, env=PYYAMLS[pyyaml])
+
+
+@pytest.mark.parametrize("pyyaml,lock", [("newest PyYAML", "test.txt"),
+                                         pytest.param("lowest PyYAML", "pyyaml-lowest.txt", marks=needs_lowest)])
+def test_the_corpus_runs_with_the_pyyaml_it_says(pyyaml: str, lock: str) -> None:
+    proc = subprocess.run([sys.executable, "-c", "import yaml; print(yaml.__version__, yaml.__with_libyaml__)"],
+                          capture_output=True, text=True, env={**os.environ, **PYYAMLS[pyyaml]}, check=True)
+    assert proc.stdout.split() == [pinned(lock), "True"]
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +67,14 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("generated")
 
 
+@pytest.mark.parametrize("pyyaml", ["newest PyYAML", pytest.param("lowest PyYAML", marks=needs_lowest)])
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_each_bad_input_exits_as_promised_and_names_file_line_and_problem(case: dict[str, Any], generated: Path) -> None:
+def test_each_bad_input_exits_as_promised_and_names_file_line_and_problem(case: dict[str, Any], pyyaml: str, generated: Path) -> None:
     if "generate" in case and not (generated / case["generate"]).exists():
         GENERATORS[case["generate"]](generated / case["generate"])
     fill = lambda text: text.replace("{generated}", str(generated))  # noqa: E731
     stdin = Path(fill(case["stdin"])) if "stdin" in case else None
-    proc = run([fill(a) for a in case["args"]], stdin)
+    proc = run([fill(a) for a in case["args"]], stdin, pyyaml)
     out = proc.stdout + proc.stderr
     assert proc.returncode == case["exit"], out
     assert "Traceback" not in out, out

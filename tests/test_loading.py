@@ -8,6 +8,8 @@ import pytest
 from ics_rules.loading import MAX_BYTES, MAX_NODES, parse_text, read_limited
 from ics_rules.problems import InputError
 
+from conftest import REPO
+
 
 def problems_of(name: str, raw: bytes) -> list[str]:
     with pytest.raises(InputError) as info:
@@ -133,3 +135,68 @@ def test_json_within_what_json_can_read_is_held_to_the_same_limits_as_yaml(raw: 
 
 def test_json_that_yaml_cannot_read_still_loads_without_positions() -> None:
     assert parse_text("j.json", b'{"a": "x\x7fy"}').data == {"a": "x\x7fy"}
+
+
+def _outcome(name: str, raw: bytes) -> Any:
+    try:
+        doc = parse_text(name, raw)
+    except InputError as exc:
+        return [str(p) for p in exc.problems]
+    return doc.data, doc.positions, doc.key_positions
+
+
+COMPOSER_CASES = [
+    b"a: &x [1, 2, {b: *x}]\nc: *x\nd: [*x, *x]\n",  # aliases, shared nodes
+    b"a: &x 1\nb: &x 2\n",  # a duplicate anchor
+    b"a: *nowhere\n",  # an undefined alias
+    b"a: 1\n---\nb: 2\n",  # two documents
+    b"? [complex, key]\n: value\n",
+    b"a: !!str 12\nb: '12'\nc: 12\nd: yes\ne: 2023-01-01\nf: ~\ng: 1.5\nh: !custom x\n",
+    b"<<: {a: 1}\n",
+    b"a: [1, 2\nb: 3\n",  # malformed
+    b"just a scalar\n",
+    b"x: " + b"[" * 99 + b"]" * 99 + b"\n",
+    b"x: " + b"[" * 150 + b"]" * 150 + b"\n",
+    b"x: !!python/object:os.system " + b"[" * 150 + b"]" * 150 + b"\n",
+    b"- " * 120 + b"x\n",
+    b"a:\n" + b"".join(b"  " * i + b"k:\n" for i in range(1, 120)) + b"  " * 120 + b"end\n",
+    b"a:\n" + b"".join(b"  " * i + b"k:\n" for i in range(1, 100)) + b"  " * 100 + b"? [x]\n" + b"  " * 100 + b": v\n",
+    b"a: 1\na: 2\n",
+    b"x: " + b"{a: " * 150 + b"1" + b"}" * 150 + b"\n",
+    b"? " + b"[" * 150 + b"]" * 150 + b"\n: v\n",  # a deep complex key
+    b"a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+    b"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+    b"items: [" + b", ".join(b"1" for _ in range(250_010)) + b"]\n",  # past the value limit without aliases
+]
+
+
+@pytest.mark.parametrize("raw", COMPOSER_CASES + [p.read_bytes() for p in sorted((REPO / "examples").glob("*.yaml"))]
+                         + [p.read_bytes() for p in sorted((REPO / "tests" / "bad-inputs" / "submissions").glob("*.yaml"))
+                            if b"10,000" not in p.read_bytes()[:200] and b"1,500" not in p.read_bytes()[:200]])
+def test_ics_rules_composer_reads_what_pyyaml_s_own_composer_reads(raw: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader composes YAML itself (so that its depth and value limits come before PyYAML's); on
+    every document PyYAML's own composer can read, the data, the positions and the problems are the
+    same as when PyYAML composes."""
+    from ics_rules import loading
+
+    ours = _outcome("s.yaml", raw)
+    monkeypatch.setattr(loading, "_compose_events", lambda loader: loader.get_single_node())
+    assert ours == _outcome("s.yaml", raw)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    (b"format: x\nics: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", "s.yaml:2:106: nesting deeper than 100 levels"),
+    (b"format: x\nics: " + b"[" * 100_000 + b"\n", "s.yaml:2:106: nesting deeper than 100 levels"),  # never closed
+    (b"ics:\n  " + b"- " * 1500 + b"x\n", "s.yaml:2:203: nesting deeper than 100 levels"),
+    (b"a: !!binary x\nb: " + b"[" * 100_000 + b"\n", "s.yaml:1:4: tags are not allowed here ('tag:yaml.org,2002:binary'); write plain values"),
+    (b"? " + b"[" * 100_000 + b"\n", "s.yaml:1:3: a key must be plain text, not a list or mapping"),
+    (b"x: [" + b"1, " * 1_000_000 + b"1]\n", "s.yaml:1:749999: document expands to more than 250,000 values (each use of a YAML alias counts)"),
+])
+def test_nesting_and_size_past_pyyaml_s_own_limits_stop_at_ics_rules_limits_quickly(raw: bytes, expected: str) -> None:
+    """PyYAML 6.0.1 to 6.0.3 crash the process composing 100,000 levels and take minutes to scan them;
+    6.0.4 refuses 1,000 in its own words. ics-rules stops at its own limit, in a moment, with any."""
+    import time
+
+    started = time.perf_counter()
+    assert problems_of("s.yaml", raw) == [expected]
+    assert time.perf_counter() - started < 5
