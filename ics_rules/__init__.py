@@ -5,8 +5,7 @@ CLI is a thin shell over it.
 """
 from __future__ import annotations
 
-__version__ = "0.2.0"
-
+from .version import __version__
 from .api import check, compile_rules, load_rules, run_rule_tests, traceability, validate  # noqa: E402
 
 __all__ = ["__version__", "check", "validate", "compile_rules", "load_rules", "traceability", "run_rule_tests"]

@@ -3,30 +3,27 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from .loading import Document, load_file, parse_text, read_limited
-from .problems import InputError, Problem
+# check_one, compile_rules and load_rules are part of the API, made in checking.py (batch workers call them too).
+from .checking import check_one, compile_rules, evaluator, load_and_validate, load_rules, ruleset_files  # noqa: F401
+from .loading import read_limited
+from .problems import EngineUnavailable, InputError, Problem
 from .reference import geography_for
 from .report import Report, SystemReport
-from .results import InputReport, Result
+from .results import InputReport
 from .rulesets import Ruleset, load_rulesets
-from .selection import EVERYTHING, Selection
+from .selection import EVERYTHING, ResultFilter, Selection
 from .waivers import WaiverLedger, load_waivers
-from .resources import data_dir, default_ruleset_paths, schema_path
-from .validation import validate_submission
+from .resources import data_dir, schema_path
 
 if TYPE_CHECKING:
     from .compiler import CompiledRulesets
-    from .evaluation import Evaluator
     from .matrix import Matrix
     from .ruletests import RuleTestReport
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
-_EVALUATORS: dict[str, "Evaluator"] = {}  # compiled-ruleset digest -> Evaluator, reused across calls
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:
@@ -42,45 +39,11 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
     return out
 
 
-def _read(path: str, stdin: bytes | None = None) -> Document:
-    if path == "-":
-        return parse_text("<stdin>", stdin if stdin is not None else read_limited(sys.stdin.buffer))
-    if Path(path).is_dir():
-        raise InputError([Problem(file=path, message="directory holds no .yaml, .yml or .json submissions", kind="io")])
-    return load_file(path)
-
-
-def _load_and_validate(path: str, stdin: bytes | None = None) -> tuple[Document | None, InputReport]:
-    try:
-        doc = _read(path, stdin)
-    except InputError as exc:
-        return None, InputReport(path if path != "-" else "<stdin>", None, "invalid", problems=exc.problems)
-    report = InputReport(doc.path, doc.sha256, "checked")
-    problems = validate_submission(doc)
-    if problems:
-        report.status, report.problems = "invalid", problems
-        return None, report
-    ics = doc.data["ics"]
-    report.ics_name, report.ics_code = ics.get("name"), ics.get("code")
-    return doc, report
-
-
-def _ruleset_files(ruleset_paths: Iterable[str | Path] | None) -> tuple[list[Path], bool]:
-    given = [Path(p) for p in ruleset_paths or []]
-    return (given, False) if given else (list(default_ruleset_paths()), True)
-
-
-def load_rules(ruleset_paths: Iterable[str | Path] | None = None) -> list[Ruleset]:
-    """The rulesets (the bundled ones by default), checked. Raises InputError on a bad ruleset."""
-    files, bundled = _ruleset_files(ruleset_paths)
-    return load_rulesets(list(files), bundled=bundled)
-
-
 def traceability(ruleset_paths: Iterable[str | Path] | None = None) -> list[tuple[Ruleset, "Matrix", list[Problem]]]:
     """Each ruleset with its traceability matrix (`matrix/<file>` beside it) and where the two disagree."""
     from .matrix import consistency_problems, load_matrix, matrix_path_for
 
-    files, bundled = _ruleset_files(ruleset_paths)
+    files, bundled = ruleset_files(ruleset_paths)
     out = []
     for path, ruleset in zip(files, load_rulesets(list(files), bundled=bundled), strict=True):
         matrix_file = matrix_path_for(path)
@@ -95,7 +58,7 @@ def run_rule_tests(ruleset_paths: Iterable[str | Path] | None = None, cases: str
     """Run each ruleset's own cases (`tests/<file>` beside it, or `cases` for a single ruleset)."""
     from .ruletests import cases_path_for, run_cases
 
-    files, bundled = _ruleset_files(ruleset_paths)
+    files, bundled = ruleset_files(ruleset_paths)
     rulesets = load_rulesets(list(files), bundled=bundled)
     if cases is not None and len(rulesets) != 1:
         raise InputError([Problem(str(cases), "a cases file can only be given with exactly one ruleset", kind="io")])
@@ -106,17 +69,6 @@ def run_rule_tests(ruleset_paths: Iterable[str | Path] | None = None, cases: str
             raise InputError([Problem(ruleset.path, f"ruleset {ruleset.id} has no test cases (expected {cases_file})", kind="io")])
         reports.append(run_cases(ruleset, cases_file))
     return reports
-
-
-def compile_rules(ruleset_paths: Iterable[str | Path] | None = None) -> tuple[list[Ruleset], CompiledRulesets]:
-    """Load, check and compile rulesets (the bundled ones by default). Raises InputError on a bad ruleset."""
-    from .compiler import CompileError, compile_rulesets  # the engine loads only when rules are needed
-
-    rulesets = load_rules(ruleset_paths)
-    try:
-        return rulesets, compile_rulesets(rulesets)
-    except CompileError as exc:
-        raise InputError([Problem(file=", ".join(rs.path for rs in rulesets), message=str(exc), kind="ruleset")]) from None
 
 
 def schema_names() -> list[str]:
@@ -140,31 +92,9 @@ def validate(paths: Iterable[str]) -> Report:
     """Schema and reference checks only."""
     report = Report(command="validate", as_of=None)
     for path in expand_paths(paths):
-        _, entry = _load_and_validate(path)
+        _, entry = load_and_validate(path)
         report.add(entry, [])
     return report
-
-
-def check_one(path: str, as_of: str | None, evaluator: "Evaluator", stdin: bytes | None = None) -> tuple[InputReport, list[Result], dict[str, Any] | None]:
-    """One submission: its input entry, its results, and the summary system rules need (None if invalid)."""
-    from .system import summarise
-
-    doc, entry = _load_and_validate(path, stdin)
-    if doc is None:
-        return entry, [], None
-    when = as_of or doc.data["ics"].get("as_at") or date.today().isoformat()
-    geography = geography_for(when)
-    entry.as_of, entry.geography = when, geography.id if geography else None
-    return entry, evaluator.evaluate(doc, when, geography), summarise(doc)
-
-
-def _evaluator(compiled: "CompiledRulesets") -> "Evaluator":
-    from .evaluation import Evaluator
-
-    evaluator = _EVALUATORS.get(compiled.digest)
-    if evaluator is None:  # durable rulesets cannot be freed safely: register each set of rules once
-        evaluator = _EVALUATORS[compiled.digest] = Evaluator(compiled)
-    return evaluator
 
 
 Progress = Callable[[int, int, str], None]
@@ -174,7 +104,8 @@ def check(paths: Iterable[str], rulesets: Iterable[str | Path] | None = None, as
           jobs: int | None = None, progress: Progress | None = None, *, select: Selection | None = None,
           waivers: str | Path | None = None) -> Report:
     """Validate and evaluate every submission; returns the report. Raises InputError (with file, line and
-    problem) only for what stops the whole run: a bad ruleset, waivers file or selection.
+    problem) only for what stops the whole run: a bad ruleset, waivers file or selection; and
+    EngineUnavailable when durable-rules cannot be imported.
 
     One submission is checked in this process. Several are checked in `jobs` worker processes (default:
     one per core), so an engine crash costs only the submission it happened on, and then checked
@@ -204,38 +135,11 @@ def check(paths: Iterable[str], rulesets: Iterable[str | Path] | None = None, as
     return report
 
 
-@dataclass
-class ResultFilter:
-    """What a run keeps of each submission's results: the selected rules, with waivers applied (they see
-    every severity), at the selected severities. Batch workers run it, so the parent never unpacks
-    a submission's results; it gathers which waivers each worker used or found expired."""
-
-    selection: Selection
-    ledger: WaiverLedger | None
-
-    def __call__(self, results: list[Result], entries: dict[str, InputReport]) -> list[Result]:
-        results = [r for r in results if self.selection.wants_rule(r.rule_id)]
-        if self.ledger is not None:
-            results = self.ledger.apply(results, entries)
-        return [r for r in results if self.selection.wants_severity(r.severity)]
-
-    def waivers_seen(self) -> tuple[frozenset[int], frozenset[int]]:
-        """The waivers used, and found expired, so far (by index)."""
-        if self.ledger is None:
-            return frozenset(), frozenset()
-        return frozenset(self.ledger.used), frozenset(self.ledger.expired)
-
-    def merge(self, used: frozenset[int], expired: frozenset[int]) -> None:
-        if self.ledger is not None:
-            self.ledger.used |= used
-            self.ledger.expired |= expired
-
-
 def _check_alone(report: Report, targets: list[str], compiled: "CompiledRulesets", as_of: str | None,
                  progress: Progress | None, keep: "ResultFilter") -> None:
     """One submission, in this process: nothing to start up, so the quickest answer."""
     stdin = read_limited(sys.stdin.buffer) if targets == ["-"] else None
-    entry, results, _ = check_one(targets[0], as_of, _evaluator(compiled), stdin)
+    entry, results, _ = check_one(targets[0], as_of, evaluator(compiled), stdin)
     report.add(entry, keep(results, {entry.path: entry}))
     if progress:
         progress(1, 1, targets[0])
@@ -258,6 +162,8 @@ def _check_batch(report: Report, targets: list[str], pool: Any, as_of: str | Non
     claims = LatestClaims()
     tasks = [("check", (p, as_of, stdin if p == "-" else None)) for p in targets]
     for index, outcome in pool.imap(tasks, tick):
+        if isinstance(outcome, EngineUnavailable):
+            raise outcome
         if isinstance(outcome, Crash):
             shown = targets[index] if targets[index] != "-" else "<stdin>"
             what = "the rules engine crashed while checking this submission" if outcome.died else "checking this submission failed"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 from .results import InputReport
 
 if TYPE_CHECKING:
-    from .api import ResultFilter
+    from .selection import ResultFilter
 
 # Test hook: a worker given a path containing this text kills itself the way a segfault in the
 # engine would, so tests can prove a crash costs one submission. Never set in normal use.
@@ -58,10 +58,10 @@ def _worker(conn: Connection, ruleset_paths: list[str] | None, keep: "ResultFilt
     """Compile the rules once, then answer tasks until told to stop (a None task). Ctrl-C is the parent's
     to handle: a worker ignores it rather than print a traceback of whatever it was checking."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from .api import check_one, compile_rules
-    from .evaluation import Evaluator
+    from .checking import check_one, compile_rules
     from .reference import geography_for
     from .packing import pack
+    from .problems import EngineUnavailable
     from .report import tally
 
     rule_parts: dict = {}  # each rule's shared JSON, encoded once per worker
@@ -69,7 +69,14 @@ def _worker(conn: Connection, ruleset_paths: list[str] | None, keep: "ResultFilt
         _, compiled = compile_rules(ruleset_paths)
     except Exception:  # a bad ruleset: the parent checks the same rules and reports it, with file and line
         return
-    evaluator = Evaluator(compiled)
+    try:
+        from .evaluation import Evaluator
+
+        evaluator = Evaluator(compiled)
+    except EngineUnavailable as exc:  # every task gets the reason, and the parent stops the run with it
+        while conn.recv() is not None:
+            conn.send(exc)
+        return
     crash_on = os.environ.get(CRASH_ENV)
     while True:
         task = conn.recv()
@@ -98,7 +105,7 @@ class WorkerPool:
     """A fixed number of worker processes; `run` maps tasks to results, surviving worker deaths."""
 
     def __init__(self, size: int, ruleset_paths: list[str | Path] | None, keep: "ResultFilter | None" = None) -> None:
-        """`keep` filters each submission's results in the worker (see api.ResultFilter)."""
+        """`keep` filters each submission's results in the worker (see selection.ResultFilter)."""
         self.keep = keep
         self.size = max(1, size)
         self.ruleset_paths = [str(p) for p in ruleset_paths] if ruleset_paths else None

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .version import __version__
 
 # The modules whose code decides whether a ruleset is good: a change to any of them invalidates the marks.
 _JUDGES = ("rulesets.py", "conditions.py", "facts.py", "templating.py", "validation.py", "loading.py", "problems.py")

@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from . import __version__
+from .version import __version__
 from .output import cannot_replace, write_directory, write_file
-from .problems import InputError
+from .problems import EngineUnavailable, InputError
 from .renderers import RENDERERS, chunks_of, get_renderer, pages_of
 from .report import FAIL_ON_LEVELS, Report
 from .results import SEVERITIES
@@ -116,7 +116,7 @@ _output = click.option("--output", "-o", type=click.Path(), help="Write the repo
 
 class _Group(click.Group):
     """Ctrl-C says so and exits 130, as shells expect: click's own "Aborted!" exits 1, which here means
-    failures were found."""
+    failures were found. A rules engine that cannot be imported says why and what to do, and exits 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -124,6 +124,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("\nInterrupted; a report named by --output is left as it was.", err=True)
             ctx.exit(130)
+        except EngineUnavailable as exc:  # an installation problem: what to do, not a traceback
+            click.echo(str(exc), err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,14 +7,37 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import durable_rules_engine
-from durable import engine as durable_engine
-
 from .compiler import GUARD, SENTINEL_TYPE, Atom, CompiledRulesets, durable_definition
+from .problems import EngineUnavailable
+
+DURABLE = "durable-rules==2.0.28"
+DURABLE_CPPFLAGS = "-DPyEval_CallObject=PyObject_CallObject"  # the Makefile's and the README's too
+
+
+def _why_not(exc: ImportError) -> str:
+    """What went wrong importing durable-rules, and what to do, on one line."""
+    python = f"Python {sys.version_info.major}.{sys.version_info.minor}"
+    reason = " ".join(str(exc).split())
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in ("durable_rules_engine", "durable"):
+        return (f"ics-rules cannot check anything: durable-rules, its rules engine, is not installed for {python} "
+                f"({sys.executable}); install it with: CPPFLAGS={DURABLE_CPPFLAGS} pip install '{DURABLE}' (it compiles, so a C compiler is needed)")
+    if "PyEval_CallObject" in reason:
+        return (f"ics-rules cannot check anything: durable-rules, its rules engine, was built without the flag {python} needs "
+                f"({reason}); rebuild it with: CPPFLAGS={DURABLE_CPPFLAGS} pip install --no-cache-dir --force-reinstall --no-deps '{DURABLE}'")
+    return (f"ics-rules cannot check anything: durable-rules, its rules engine, does not import on {python} ({reason}); "
+            f"reinstall it with: CPPFLAGS={DURABLE_CPPFLAGS} pip install --no-cache-dir --force-reinstall --no-deps '{DURABLE}'")
+
+
+try:
+    import durable_rules_engine
+    from durable import engine as durable_engine
+except ImportError as exc:
+    raise EngineUnavailable(_why_not(exc)) from None
 
 logging.getLogger("durable").setLevel(logging.CRITICAL)
 

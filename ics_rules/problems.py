@@ -47,6 +47,11 @@ class InputError(Exception):
         return "\n".join(str(p) for p in self.problems)
 
 
+class EngineUnavailable(RuntimeError):
+    """durable-rules, the rules engine, cannot be imported here. The message says why and what to do,
+    on one line: an installation problem, not a defect of any input."""
+
+
 def format_location(file: str, line: int | None, column: int | None) -> str:
     """`file:line:column`, as far as it is known: the form editors and terminals link to."""
     if line is None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import IO, Any, Iterable, Iterator
 
-from . import __version__
+from .version import __version__
 from .packing import RuleParts, pack, unpack
 from .results import SEVERITIES, STATUSES, InputReport, Result
 from .rulesets import Ruleset

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .problems import InputError, Problem
-from .results import SEVERITIES
+from .results import SEVERITIES, InputReport, Result
 from .rulesets import Ruleset
+
+if TYPE_CHECKING:
+    from .waivers import WaiverLedger
 
 
 @dataclass(frozen=True)
@@ -41,3 +44,30 @@ class Selection:
 
 
 EVERYTHING = Selection()
+
+
+@dataclass
+class ResultFilter:
+    """What a run keeps of each submission's results: the selected rules, with waivers applied (they see
+    every severity), at the selected severities. Batch workers run it, so the parent never unpacks
+    a submission's results; it gathers which waivers each worker used or found expired."""
+
+    selection: Selection
+    ledger: "WaiverLedger | None"
+
+    def __call__(self, results: list[Result], entries: dict[str, InputReport]) -> list[Result]:
+        results = [r for r in results if self.selection.wants_rule(r.rule_id)]
+        if self.ledger is not None:
+            results = self.ledger.apply(results, entries)
+        return [r for r in results if self.selection.wants_severity(r.severity)]
+
+    def waivers_seen(self) -> tuple[frozenset[int], frozenset[int]]:
+        """The waivers used, and found expired, so far (by index)."""
+        if self.ledger is None:
+            return frozenset(), frozenset()
+        return frozenset(self.ledger.used), frozenset(self.ledger.expired)
+
+    def merge(self, used: frozenset[int], expired: frozenset[int]) -> None:
+        if self.ledger is not None:
+            self.ledger.used |= used
+            self.ledger.expired |= expired

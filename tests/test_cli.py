@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jsonschema
+import pytest
 
 from ics_rules.validation import load_schema
 from conftest import EXAMPLES, REPO, run_cli
@@ -211,3 +212,22 @@ def test_the_cache_speeds_up_but_never_changes_or_breaks_a_check(tmp_path: Path)
     for entry in folder.glob("templates-*/*"):
         entry.write_bytes(b"not bytecode")
     assert run_with(str(folder)) == cold
+
+
+@pytest.mark.parametrize("fake,words", [
+    ("raise ImportError('/x/durable_rules_engine.cpython-313-x86_64-linux-gnu.so: undefined symbol: PyEval_CallObject')",
+     ["was built without the flag Python", "undefined symbol: PyEval_CallObject",
+      "CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject pip install --no-cache-dir --force-reinstall"]),
+    ("raise ModuleNotFoundError(\"No module named 'durable_rules_engine'\", name='durable_rules_engine')",
+     ["durable-rules, its rules engine, is not installed for Python", "pip install 'durable-rules==2.0.28'"]),
+])
+@pytest.mark.parametrize("command", [["check", "examples/compliant.yaml"], ["check", "examples/compliant.yaml", "examples/non-compliant.yaml"],
+                                     ["test"]])
+def test_a_rules_engine_that_does_not_import_is_one_line_saying_why_and_what_to_do(
+        fake: str, words: list[str], command: list[str], tmp_path: Path) -> None:
+    (tmp_path / "durable_rules_engine.py").write_text(fake + "\n", encoding="utf-8")
+    proc = run_cli(*command, env={"PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("ics-rules cannot check anything: ") and all(w in line for w in words), line

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jsonschema
-import pytest
 
 from conftest import REPO, SHARED, needs, run_cli
 

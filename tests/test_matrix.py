@@ -6,7 +6,6 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 
 from ics_rules.matrix import consistency_problems, load_matrix
 from ics_rules.rulesets import load_ruleset

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-from .. import __version__
+from ..version import __version__
 from ..facts import kind_label
 from ..problems import pointer_to_field
 from ..report import REPORT_FORMAT, Report, gate, tally
