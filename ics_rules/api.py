@@ -88,6 +88,16 @@ def starter_submission() -> str:
     return (data_dir("examples") / "starter.yaml").read_text(encoding="utf-8")
 
 
+PLACEHOLDER_MARK = "# FILL IN:"
+
+
+def starter_placeholders() -> list[tuple[int, str]]:
+    """The starter's lines holding a value that stands for the user's own (marked `# FILL IN: what`),
+    with what belongs there: until each is replaced the starter validates but does not check clean."""
+    return [(number, line.split(PLACEHOLDER_MARK, 1)[1].strip())
+            for number, line in enumerate(starter_submission().splitlines(), start=1) if PLACEHOLDER_MARK in line]
+
+
 def validate(paths: Iterable[str]) -> Report:
     """Schema and reference checks only."""
     report = Report(command="validate", as_of=None)

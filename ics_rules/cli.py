@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from .version import __version__
-from .output import cannot_replace, write_directory, write_file
+from .output import STDOUT, cannot_replace, why_not, write_directory, write_file, writes_through
 from .problems import EngineUnavailable, InputError
 from .renderers import RENDERERS, chunks_of, get_renderer, pages_of
 from .report import FAIL_ON_LEVELS, Report
@@ -31,10 +31,13 @@ def _as_of(_ctx: Any, _param: Any, value: str | None) -> str | None:
 
 
 def _wants_directory(output: str, fmt: str) -> bool:
+    if output == STDOUT or writes_through(output):
+        return False
     return output.endswith(("/", os.sep)) or Path(output).is_dir() or (fmt == "html" and not output.lower().endswith((".html", ".htm")))
 
 
 def _emit(report: Report, fmt: str, output: str | None, verbose: bool, fail_on: str) -> None:
+    output = None if output == STDOUT else output
     renderer = get_renderer(fmt)
     several = len(report.inputs) > 1
     if output and _wants_directory(output, fmt):
@@ -97,21 +100,20 @@ def _progress_bar() -> Any:
     return show
 
 
-def _refuse_overwriting_inputs(inputs: list[str], output: str | None) -> None:
-    """A report written over a submission, a ruleset or the waivers would lose it: refuse."""
-    if not output:
-        return
-    target = Path(output).resolve()
-    for p in inputs:
-        if p != "-" and Path(p).exists() and (Path(p).resolve() == target or target in Path(p).resolve().parents):
-            raise click.UsageError(f"--output {output} is, or holds, the input {p}; choose another place for the report")
+def _refuse_overwriting_inputs(paths: tuple[str, ...], reads: list[str], output: str | None) -> None:
+    """A report written over anything the run reads would lose it, and one written into a directory
+    being checked would be read as a submission next time: refuse before any work."""
+    refusal = why_not(output, reads, [p for p in paths if p != STDOUT and Path(p).is_dir()]) if output else None
+    if refusal:
+        raise click.UsageError(f"--output {refusal}")
 
 
 _format = click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default="text", show_default=True,
                        help="Output format.")
-_output = click.option("--output", "-o", type=click.Path(), help="Write the report to this file instead of standard output, whole "
-                       "or not at all; never over an input. For --format html, a directory gets an index page and one page "
-                       "per submission, replacing the directory whole: it must be new, empty or an earlier report.")
+_output = click.option("--output", "-o", type=click.Path(), help="Write the report to this file (- for standard output), whole "
+                       "or not at all; never over a file the check reads, nor into a directory it checks; a device or FIFO "
+                       "is written through. For --format html, a directory gets an index page and one page per submission, "
+                       "replacing the directory whole: it must be new, empty or an earlier report.")
 
 
 class _Group(click.Group):
@@ -169,7 +171,7 @@ def check(paths: tuple[str, ...], rulesets: tuple[str, ...], as_of: str | None, 
     from .api import check as run_check, expand_paths
 
     submissions = expand_paths(paths)
-    _refuse_overwriting_inputs([*submissions, *rulesets, *([waivers] if waivers else [])], output)
+    _refuse_overwriting_inputs(paths, [*submissions, *rulesets, *([waivers] if waivers else [])], output)
     _check_output_plan(submissions, fmt, output)
     from .selection import Selection
 
@@ -190,7 +192,7 @@ def validate(paths: tuple[str, ...], fmt: str, output: str | None) -> None:
     """Run the schema and reference checks alone."""
     from .api import expand_paths, validate as run_validate
 
-    _refuse_overwriting_inputs(expand_paths(paths), output)
+    _refuse_overwriting_inputs(paths, expand_paths(paths), output)
     report = run_validate(paths)
     _emit(report, fmt, output, False, "required")
     sys.exit(report.exit_code())
@@ -216,19 +218,35 @@ def _echo_json(data: Any) -> None:
 
 
 @main.command()
-@click.argument("path", default="submission.yaml", type=click.Path(dir_okay=False))
+@click.argument("path", default="submission.yaml", type=click.Path())
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def init(path: str, force: bool) -> None:
-    """Write a starter submission to PATH (default submission.yaml) that validates and shows every section."""
-    from .api import starter_submission
+    """Write a starter submission to PATH (default submission.yaml; into PATH if it is a directory; - for
+    standard output) that validates and shows every section, and list the placeholders to fill in."""
+    from .api import starter_placeholders, starter_submission
 
-    if Path(path).exists() and not force:
+    if path != STDOUT and (path.endswith(("/", os.sep)) or Path(path).is_dir()):
+        path = os.path.join(path, "submission.yaml")
+    if path != STDOUT and not writes_through(path) and Path(path).exists() and not force:
         raise click.UsageError(f"{path} exists; choose another path or add --force")
+    refusal = why_not(path, [])
+    if refusal:
+        raise click.UsageError(refusal)
     try:
-        write_file(path, starter_submission())
+        if path == STDOUT:
+            click.echo(starter_submission(), nl=False)
+        else:
+            write_file(path, starter_submission())
     except OSError as exc:
         raise _OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    click.echo(f"Wrote {path}. Fill it in, then: ics-rules check {path}", err=True)
+    shown = "the starter" if path == STDOUT or writes_through(path) else path
+    placeholders = starter_placeholders()
+    click.echo(f"Wrote {shown}. It validates, but it will not check clean until you replace the {len(placeholders)} "
+               "placeholders marked FILL IN with your ICS's own values:", err=True)
+    for line, what in placeholders:
+        click.echo(f"  line {line}: {what}", err=True)
+    if shown == path:
+        click.echo(f"Then: ics-rules check {path}", err=True)
 
 
 @main.command()

@@ -1,12 +1,21 @@
 """Writing reports so that a killed or failed run leaves the old report or none, never half of one,
-and never touches a file the tool did not write."""
+never replaces a file the tool reads, and never replaces a device, a FIFO or a link to one.
+
+A regular file is written beside its target and renamed over it (through a symbolic link, over the
+file the link names, so the link stays a link). A FIFO, a device, a socket, or anything named under
+/dev or /proc (/dev/stdout, /proc/self/fd/1) is opened and written, as a shell's `>` would."""
 from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterable
+
+from .resources import read_locations
+
+STDOUT = "-"
 
 # A directory report holds this file; only such a directory (or an empty one) is replaced by the next.
 REPORT_MARK = ".ics-rules-report"
@@ -20,15 +29,37 @@ def _ordinary_permissions(path: str | Path, mode: int) -> None:
     os.chmod(path, mode & ~umask)
 
 
+def writes_through(path: str | Path) -> bool:
+    """A target that is opened and written rather than replaced: not a regular file, a directory or
+    nothing (a FIFO, a device, a socket, or a link to one), or anything under /dev or /proc."""
+    absolute = os.path.abspath(path)
+    if absolute.startswith(("/dev/", "/proc/")) or os.path.realpath(path).startswith(("/dev/", "/proc/")):
+        return True
+    try:
+        mode = os.stat(path).st_mode  # through links
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _pieces(text: str | Iterable[str]) -> Iterable[str]:
+    return (text,) if isinstance(text, str) else text
+
+
 def write_file(path: str | Path, text: str | Iterable[str]) -> None:
-    """Write beside the target and rename over it. `text` may come in pieces (a streaming renderer),
-    written as they come, so a large report is never held whole."""
-    target = Path(path)
+    """Write beside the target and rename over it, or write through a device or FIFO (writes_through).
+    `text` may come in pieces (a streaming renderer), written as they come, so a large report is never
+    held whole."""
+    if writes_through(path):
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.writelines(_pieces(text))
+        return
+    target = Path(os.path.realpath(path))  # through a link, the file it names: the link stays
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.writelines((text,) if isinstance(text, str) else text)
+            fh.writelines(_pieces(text))
             fh.flush()
             os.fsync(fh.fileno())  # the rename must not reach the disk before the bytes do
         _ordinary_permissions(tmp, 0o666)
@@ -55,6 +86,8 @@ def foreign_files(directory: str | Path) -> list[str]:
 def cannot_replace(directory: str | Path) -> str | None:
     """Why a directory report may not be written at this path, or None when it may."""
     target = Path(directory)
+    if writes_through(target):
+        return f"{target} is a device or FIFO; a directory of pages goes here, so give a directory"
     if target.is_file():
         return f"{target} is a file; a directory of pages goes here, so give a directory, or a name ending .html for one submission"
     foreign = foreign_files(target)
@@ -68,7 +101,7 @@ def write_directory(path: str | Path, pages: Iterable[tuple[str, str]]) -> int:
     """Write every page into a new directory beside the target, then put it in the target's place: a
     run killed while rendering leaves the old report; one killed between the two renames leaves none
     (the old one is still beside it, hidden). Returns the number of pages."""
-    target = Path(path)
+    target = Path(os.path.realpath(path))  # through a link, the directory it names
     refusal = cannot_replace(target)
     if refusal:
         raise FileExistsError(refusal)
@@ -93,3 +126,31 @@ def write_directory(path: str | Path, pages: Iterable[tuple[str, str]]) -> int:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def why_not(output: str, reads: Iterable[str | Path], checked_directories: Iterable[str | Path] = ()) -> str | None:
+    """Why a report may not go to `output`, or None when it may: it would replace, or a directory report
+    would hold, a file the run reads (`reads`, and the data ics-rules itself reads: rulesets, their
+    matrices and cases, schemas, templates, reference data); or it would land inside a directory being
+    checked, where the next check would read it as a submission. Paths are compared through links."""
+    if output == STDOUT or writes_through(output):
+        return None
+    target = Path(os.path.realpath(output))
+    for given in reads:
+        if given == STDOUT:
+            continue
+        read = Path(os.path.realpath(given))
+        if _within(target, read) or _within(read, target):
+            return f"{output} is, or holds, {given}, which this check reads; choose another place"
+    for data in read_locations():
+        if _within(target, data) or _within(data, target):
+            return (f"{output} is, holds or lies in {data}, which ics-rules reads (rulesets, schemas, templates, reference "
+                    "data); choose another place")
+    for folder in checked_directories:
+        if _within(target, Path(os.path.realpath(folder))):
+            return f"{output} lies inside {folder}, which is being checked: the next check would read the report as a submission"
+    return None

@@ -23,3 +23,17 @@ def schema_path(name: str) -> Path:
 
 def default_ruleset_paths() -> list[Path]:
     return sorted(data_dir("rulesets").glob("*.yaml"))
+
+
+DATA_FOLDERS = ("rulesets", "schemas", "reports", "reference", "examples")
+
+
+def read_locations() -> list[Path]:
+    """Everything ics-rules reads to run, whichever install it is: its package and its data folders."""
+    found = [_PACKAGE]
+    for name in DATA_FOLDERS:
+        try:
+            found.append(data_dir(name).resolve())
+        except FileNotFoundError:
+            pass
+    return found

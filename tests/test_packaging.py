@@ -59,6 +59,13 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_elsewhere(tmp_path: Path) -> 
     assert report["summary"]["by_status"]["fail"] == 17
     text = subprocess.run([str(env_dir / "bin" / "ics-rules"), "check", "sub.yaml"], cwd=elsewhere, capture_output=True, text=True)
     assert "FAIL  LTP-1.52-PCN-CLINICAL-DIRECTOR" in text.stdout
+    data = Path(where.strip()).parent / "_data"
+    for inside in ("rulesets/ltp-2019.yaml", "rulesets/tests/ltp-2019.yaml", "schemas/report.schema.json",
+                   "reports/templates/text.j2", "reference/geography-2022-07-01.json"):
+        before = (data / inside).read_bytes()
+        proc = subprocess.run([str(env_dir / "bin" / "ics-rules"), "check", "sub.yaml", "--format", "json", "--output", str(data / inside)],
+                              cwd=elsewhere, capture_output=True, text=True)
+        assert proc.returncode == 2 and "which ics-rules reads" in proc.stderr and (data / inside).read_bytes() == before, proc.stderr
     for command in (["test"], ["rules", "matrix"], ["rules", "show", "LTP-1.52-CHAIR-APPROVAL"]):
         proc = subprocess.run([str(env_dir / "bin" / "ics-rules"), *command], cwd=elsewhere, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, (command, proc.stdout[-2000:], proc.stderr)

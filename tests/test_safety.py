@@ -126,8 +126,115 @@ def test_an_output_that_would_replace_an_input_is_refused_before_any_work(tmp_pa
                  ["validate", str(submissions), "-o", str(submissions / "invalid.yaml")]):
         proc = run_cli(*args)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, (args, proc.stderr)
-        assert "is, or holds, the input" in proc.stderr or "holds files ics-rules did not write" in proc.stderr, proc.stderr
+        assert "which this check reads" in proc.stderr or "holds files ics-rules did not write" in proc.stderr, proc.stderr
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+READ_BY_ICS_RULES = ["rulesets/ltp-2019.yaml", "rulesets/matrix/ltp-2019.yaml", "rulesets/tests/ltp-2019.yaml",
+                     "schemas/submission.schema.json", "reports/templates/text.j2", "reports/templates/html/report.css",
+                     "reference/geography-2022-07-01.json", "examples/compliant.yaml", "ics_rules/cli.py"]
+
+
+@pytest.mark.parametrize("target", READ_BY_ICS_RULES + ["rulesets", "reports/templates/html/"])
+def test_an_output_over_anything_ics_rules_reads_is_refused(target: str, tmp_path: Path) -> None:
+    """From a checkout (tests/test_packaging.py does the same from a wheel), run from the checkout and from elsewhere."""
+    before = {p: p.read_bytes() for p in REPO.glob("[rsei]*/**/*") if p.is_file() and ".venv" not in p.parts}
+    fmt = "html" if not Path(target).suffix else "json"
+    for cwd, named in ((REPO, target), (tmp_path, str(REPO / target))):
+        proc = run_cli("check", str(EXAMPLES / "non-compliant.yaml"), "--format", fmt, "--output", named, cwd=cwd)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert "which ics-rules reads" in proc.stderr or "which this check reads" in proc.stderr, proc.stderr
+    proc = run_cli("init", target, "--force")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert {p: p.read_bytes() for p in REPO.glob("[rsei]*/**/*") if p.is_file() and ".venv" not in p.parts} == before
+
+
+def test_a_report_inside_a_directory_being_checked_is_refused(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(EXAMPLES / "compliant.yaml", subs / "a.yaml")
+    (tmp_path / "link").symlink_to(subs)
+    for fmt, output in (("json", subs / "report.json"), ("json", subs / "deeper" / "r.json"), ("html", subs / "html"),
+                        ("json", tmp_path / "link" / "r.json")):
+        proc = run_cli("check", str(subs), "--format", fmt, "--output", str(output))
+        assert proc.returncode == 2 and "which is being checked" in proc.stderr, proc.stderr
+    assert sorted(p.name for p in subs.rglob("*")) == ["a.yaml"]
+    assert run_cli("check", str(subs), "--format", "json", "--output", str(tmp_path / "r.json")).returncode == 0
+
+
+def _read_fifo(path: Path, into: list[bytes]) -> Any:
+    import threading
+
+    def read() -> None:
+        with open(path, "rb") as fh:
+            into.append(fh.read())
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return reader
+
+
+@pytest.mark.parametrize("via_link", [False, True])
+def test_a_fifo_is_written_through_never_replaced(tmp_path: Path, via_link: bool) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    target = fifo
+    if via_link:
+        target = tmp_path / "link"
+        target.symlink_to(fifo)
+    for command in (["check", str(EXAMPLES / "compliant.yaml"), "--format", "json", "--output", str(target)],
+                    ["init", str(target)]):
+        got: list[bytes] = []
+        reader = _read_fifo(fifo, got)
+        proc = run_cli(*command)
+        reader.join(timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert got and got[0].startswith(b"{" if command[0] == "check" else b"# yaml-language-server"), got
+        assert fifo.is_fifo() and (not via_link or target.is_symlink())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo", "link"][: 1 + via_link]  # no temporary files left
+
+
+def test_devices_and_links_to_them_are_written_through(tmp_path: Path) -> None:
+    """Run as root (as CI does), renaming over /dev/stdout would succeed and make it a regular file."""
+    link = tmp_path / "null"
+    link.symlink_to(os.devnull)
+    for target in (os.devnull, str(link)):
+        assert run_cli("check", str(EXAMPLES / "compliant.yaml"), "--format", "json", "--output", target).returncode == 0
+        assert run_cli("init", target).returncode == 0
+    assert link.is_symlink() and Path(os.devnull).is_char_device()
+    proc = run_cli("init", "/dev/stdout", "--force")
+    assert proc.returncode == 0 and proc.stdout.startswith("# yaml-language-server") and "FILL IN" in proc.stderr
+    proc = run_cli("check", str(EXAMPLES / "compliant.yaml"), "--format", "json", "--output", "/dev/stdout")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["summary"]["by_status"]["fail"] == 0
+    assert os.path.islink("/dev/stdout") and os.readlink("/dev/stdout") == "/proc/self/fd/1"
+
+
+def test_a_link_to_a_report_keeps_the_link_and_updates_what_it_names(tmp_path: Path) -> None:
+    (tmp_path / "reports").mkdir()
+    real = tmp_path / "reports" / "2026-12.json"
+    real.write_text("old")
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    assert run_cli("check", str(EXAMPLES / "compliant.yaml"), "--format", "json", "--output", str(link)).returncode == 0
+    assert link.is_symlink() and json.loads(real.read_text())["format"] == "ics-rules-report/1"
+
+
+def test_dash_is_standard_output_for_check_validate_and_init(tmp_path: Path) -> None:
+    for args in (["check", str(EXAMPLES / "compliant.yaml"), "--format", "json"], ["validate", str(EXAMPLES / "compliant.yaml"), "--format", "json"]):
+        proc = run_cli(*args, "--output", "-", cwd=tmp_path)
+        assert proc.returncode == 0 and json.loads(proc.stdout)["command"] == args[0], proc.stderr
+    proc = run_cli("init", "-", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout == (EXAMPLES / "starter.yaml").read_text(encoding="utf-8")
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
+
+
+def test_init_into_a_directory_writes_the_starter_inside_it(tmp_path: Path) -> None:
+    proc = run_cli("init", "new/", cwd=tmp_path)
+    assert proc.returncode == 0 and (tmp_path / "new" / "submission.yaml").is_file(), proc.stderr
+    assert "ics-rules check new/submission.yaml" in proc.stderr
+    (tmp_path / "there").mkdir()
+    assert run_cli("init", "there", cwd=tmp_path).returncode == 0 and (tmp_path / "there" / "submission.yaml").is_file()
+    again = run_cli("init", "there", cwd=tmp_path)
+    assert again.returncode == 2 and "there/submission.yaml exists" in again.stderr
 
 
 def test_a_directory_report_replaces_only_a_previous_report(tmp_path: Path) -> None:
