@@ -60,6 +60,13 @@ def test_json_report_validates_against_the_report_schema(tmp_path: Path) -> None
     report = json.loads(out.read_text())
     jsonschema.Draft202012Validator(load_schema("report"), format_checker=jsonschema.FormatChecker()).validate(report)
     assert [i["status"] for i in report["inputs"]] == ["checked", "checked", "invalid"]
+    # an entry that could not be checked (its worker crashed) is part of the model too
+    from ics_rules.batch import CRASH_ENV
+
+    crashed = run_cli("check", "--format", "json", "examples/compliant.yaml", "examples/non-compliant.yaml", env={CRASH_ENV: "non-compliant"})
+    crashed_report = json.loads(crashed.stdout)
+    assert [i["status"] for i in crashed_report["inputs"]] == ["checked", "error"], crashed.stderr
+    jsonschema.Draft202012Validator(load_schema("report"), format_checker=jsonschema.FormatChecker()).validate(crashed_report)
     system_kinds = {"national_area", "batch_ics", "batch_organisation", "batch_pcn"}
     own = [r for r in report["results"] if r["subject"]["kind"] not in system_kinds]
     assert sum(r["status"] == "fail" for r in own) == 17 and len(own) == 210

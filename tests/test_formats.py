@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import jsonschema
 
-from conftest import REPO, SHARED, needs, run_cli
+from conftest import EXAMPLES, REPO, SHARED, needs, run_cli
 
 NODE_MODULES = REPO / "node_modules"
 SARIF_SCHEMA = SHARED / "data" / "sarif" / "sarif-schema-2.1.0.json"
@@ -29,14 +29,42 @@ def test_every_format_is_registered_and_renders_the_same_report() -> None:
         assert proc.returncode == 1 and proc.stdout and "Traceback" not in proc.stderr, fmt
 
 
+def sarif_validator() -> jsonschema.Draft7Validator:
+    """The OASIS schema from its real root: the file keeps it under definitions/Root and constrains
+    nothing at the top, so validating against the file as it is accepts any JSON at all."""
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft7Validator({**schema, "$ref": "#/definitions/Root"}, format_checker=jsonschema.FormatChecker())
+    # proof it can fail: a document that is not SARIF, and a location that is not a URI reference
+    assert not validator.is_valid({"any": "json"})
+    bad = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"message": {"text": "m"}, "locations": [
+        {"physicalLocation": {"artifactLocation": {"uri": "a b#c<d>.yaml"}}}]}]}]}
+    assert [e.validator for e in validator.iter_errors(bad)] == ["format"]
+    return validator
+
+
+def test_sarif_of_a_batch_is_valid_at_the_schema_s_real_root_with_any_file_name(tmp_path: Path) -> None:
+    awkward = tmp_path / "sub dir #1"
+    awkward.mkdir()
+    for name in ("a b.yaml", "hash#tag.yaml", "<angle>.yaml", "naïve.yaml", "per%cent.yaml"):
+        (awkward / name).write_bytes((EXAMPLES / "non-compliant.yaml").read_bytes())
+    proc = run_cli("check", "--format", "sarif", str(REPO / "examples" / "national-faulty"), str(awkward), "-",
+                   stdin=(EXAMPLES / "compliant.yaml").read_bytes())
+    sarif = json.loads(proc.stdout)
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in sarif_validator().iter_errors(sarif)]
+    assert errors == [], errors[:5]
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"] for loc in r["locations"]
+            if "physicalLocation" in loc}
+    assert "%3Cstdin%3E" in uris and "file://" + str(awkward).replace(" ", "%20").replace("#", "%23") + "/a%20b.yaml" in uris
+    assert any(u.endswith("/na%C3%AFve.yaml") for u in uris) and any(u.endswith("/per%25cent.yaml") for u in uris)
+
+
 def test_sarif_is_valid_sarif_2_1_0_with_a_descriptor_per_rule_and_located_results(tmp_path: Path, write: Callable[..., Path]) -> None:
     waivers = tmp_path / "w.yaml"
     waivers.write_text("format: ics-waivers/1\nwaivers:\n  - {rule: LTP-1.52-PCN-CLINICAL-DIRECTOR, subject: U17992, justification: Merging with Mid Furness in June,"
                        " approved_by: Regional team, expires: 2023-06-30}\n", encoding="utf-8")
     proc = run_cli("check", "--format", "sarif", "--waivers", str(waivers), "examples/non-compliant.yaml", "examples/invalid.yaml")
     sarif = json.loads(proc.stdout)
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(sarif)
+    sarif_validator().validate(sarif)
     run = sarif["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     expected = json.loads(run_cli("rules", "list", "--format", "json").stdout)[0]["rules"]

@@ -3,7 +3,9 @@ per finding with the rule id, a level from the severity, and the line and column
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
+from urllib.parse import quote
 
 from ..version import __version__
 from ..report import Report
@@ -31,6 +33,14 @@ def _descriptor(rule: Any) -> dict[str, Any]:
     }
 
 
+def uri(path: str) -> str:
+    """A file name as SARIF's artifactLocation.uri, a URI reference: relative paths stay relative, each
+    byte outside the unreserved set percent-encoded (spaces, '#', '<', line breaks, non-ASCII, and
+    bytes that are not UTF-8); absolute paths become file: URIs. Every path SARIF shows passes here."""
+    encoded = quote(os.fsencode(path), safe="/")
+    return "file://" + encoded if path.startswith("/") else encoded
+
+
 def _location(result: Result) -> dict[str, Any]:
     s = result.subject
     logical = [{"name": s.id, "fullyQualifiedName": f"{s.kind}/{s.id}", "kind": "object"}]
@@ -39,7 +49,7 @@ def _location(result: Result) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": s.line}
     if s.column is not None:
         region["startColumn"] = s.column
-    return {"physicalLocation": {"artifactLocation": {"uri": s.file}, "region": region}, "logicalLocations": logical}
+    return {"physicalLocation": {"artifactLocation": {"uri": uri(s.file)}, "region": region}, "logicalLocations": logical}
 
 
 def _result(r: Result, index: dict[str, int]) -> dict[str, Any]:
@@ -59,7 +69,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, fail_o
     rules = [rule for rs in report.rulesets for rule in rs.rules]
     index = {rule.id: i for i, rule in enumerate(rules)}
     notifications = [{"level": "error", "message": {"text": f"{p.field + ': ' if p.field else ''}{p.message}"},
-                      "locations": [{"physicalLocation": {"artifactLocation": {"uri": p.file},
+                      "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(p.file)},
                                                           **({"region": {"startLine": p.line, **({"startColumn": p.column} if p.column else {})}} if p.line else {})}}]}
                      for entry in report.inputs for p in entry.problems]
     run = {
