@@ -131,7 +131,7 @@ class _Group(click.Group):
             ctx.exit(2)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="ics-rules")
 def main() -> None:
     """Check Integrated Care System submissions against the NHS Long Term Plan (January 2019).
@@ -141,7 +141,7 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command(short_help="Check submissions against the rules (files, directories, - for standard input).")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--ruleset", "rulesets", multiple=True, type=click.Path(dir_okay=False),
               help="A ruleset file (repeatable). Default: the bundled rulesets.")
@@ -158,7 +158,7 @@ def main() -> None:
 @click.option("--skip-rule", "skip_patterns", multiple=True, metavar="ID", help="Leave this rule out (repeatable; globs).")
 @click.option("--severity", "severities", multiple=True, type=click.Choice(list(SEVERITIES)),
               help="Report only results of this severity (repeatable). What is not reported cannot fail the run.")
-@click.option("--waivers", type=click.Path(dir_okay=False), help="Agreed exceptions (schemas/waivers.schema.json).")
+@click.option("--waivers", type=click.Path(dir_okay=False), help="Agreed exceptions: a YAML file as `ics-rules schema waivers` describes.")
 @click.option("--no-waivers", is_flag=True, help="Ignore --waivers: the raw picture, for reviewers.")
 def check(paths: tuple[str, ...], rulesets: tuple[str, ...], as_of: str | None, fmt: str, output: str | None,
           fail_on: str, verbose: bool, jobs: int | None, rule_patterns: tuple[str, ...], skip_patterns: tuple[str, ...],
@@ -184,7 +184,7 @@ def check(paths: tuple[str, ...], rulesets: tuple[str, ...], as_of: str | None, 
     sys.exit(report.exit_code(fail_on))
 
 
-@main.command()
+@main.command(short_help="Check submissions against the schema and their organisation references only.")
 @click.argument("paths", nargs=-1, required=True)
 @_format
 @_output
@@ -217,7 +217,7 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-@main.command()
+@main.command(short_help="Write a starter submission to fill in.")
 @click.argument("path", default="submission.yaml", type=click.Path())
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def init(path: str, force: bool) -> None:
@@ -249,7 +249,7 @@ def init(path: str, force: bool) -> None:
         click.echo(f"Then: ics-rules check {path}", err=True)
 
 
-@main.command()
+@main.command(short_help="Print a JSON Schema: submission, ruleset, report, waivers, ruleset-tests or matrix.")
 @click.argument("name", type=click.Choice(["submission", "ruleset", "report", "waivers", "ruleset-tests", "matrix"]))
 def schema(name: str) -> None:
     """Print a JSON Schema: submission, ruleset, report, waivers, ruleset-tests or matrix."""
@@ -258,12 +258,12 @@ def schema(name: str) -> None:
     click.echo(schema_text(name), nl=False)
 
 
-@main.group()
+@main.group(short_help="List the rules, show one, or print the traceability matrix.")
 def rules() -> None:
     """List the rules, show one, or print the traceability matrix from the plan to the rules."""
 
 
-@rules.command("list")
+@rules.command("list", short_help="Every rule: id, severity, scope, paragraph, dates in force, title.")
 @_ruleset_option
 @_listing_format
 def rules_list(rulesets: tuple[str, ...], fmt: str) -> None:
@@ -281,7 +281,7 @@ def rules_list(rulesets: tuple[str, ...], fmt: str) -> None:
         click.echo(rules_table(loaded), nl=False)
 
 
-@rules.command("show")
+@rules.command("show", short_help="One rule in full: citation, dates, condition in words, remediation.")
 @click.argument("rule_id")
 @_ruleset_option
 @_listing_format
@@ -305,7 +305,7 @@ def rules_show(rule_id: str, rulesets: tuple[str, ...], fmt: str) -> None:
         click.echo(rule_detail(found[0]), nl=False)
 
 
-@rules.command("matrix")
+@rules.command("matrix", short_help="Every requirement sentence of the sources, with the rules that check it.")
 @_ruleset_option
 @_listing_format
 def rules_matrix(rulesets: tuple[str, ...], fmt: str) -> None:
@@ -331,7 +331,7 @@ def rules_matrix(rulesets: tuple[str, ...], fmt: str) -> None:
     sys.exit(2 if problems else 0)
 
 
-@main.command("test")
+@main.command("test", short_help="Run a ruleset's own cases and report per-rule coverage.")
 @click.argument("ruleset", required=False, type=click.Path(dir_okay=False, exists=True))
 @click.option("--cases", type=click.Path(dir_okay=False, exists=True),
               help="The cases file. Default: tests/<ruleset file name> beside the ruleset.")

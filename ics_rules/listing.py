@@ -58,7 +58,8 @@ def rule_detail(rule: Rule) -> str:
         lines += ["", "  applies when"] + ["    " + line for line in describe(rule.when, rule.scope)]
     lines += ["", "  requires"] + ["    " + line for line in describe(rule.require, rule.scope)]
     lines += ["", "  remediation"] + _wrap(rule.remediation, "    ")
-    lines += ["", f"  defined in   {rule.file}" + (f":{rule.line}" if rule.line else "") + f" (ruleset {rule.ruleset})", ""]
+    where = rule.source + (f":{rule.line}" if rule.line else "")
+    lines += ["", f"  defined in   {where} (ruleset {rule.ruleset}" + (f", named {rule.file} in reports)" if rule.file != rule.source else ")"), ""]
     return "\n".join(lines)
 
 

@@ -39,8 +39,9 @@ class Rule:
     pass_message: str | None
     remediation: str
     ruleset: str
-    file: str
+    file: str  # as reports name it: rulesets/<file> for a bundled ruleset, wherever it is installed
     line: int | None
+    source: str = ""  # the file it was read from, on this machine
 
     def in_force(self, as_of: str) -> bool:
         return self.in_force_from <= as_of and (self.in_force_until is None or as_of < self.in_force_until)
@@ -67,7 +68,7 @@ def _template_names(scope: str, require: Condition | None, when: Condition | Non
 
 
 def _parse_rule(doc: Document, raw: dict[str, Any], pointer: str, ruleset_id: str, source_title: str,
-                known_good: bool = False) -> tuple[Rule | None, list[Problem]]:
+                known_good: bool = False, source: str = "") -> tuple[Rule | None, list[Problem]]:
     rule_id = raw.get("id", f"#{pointer.rsplit('/', 1)[-1]}")
     parser = ConditionParser(doc, rule_id)
     scope = raw.get("scope")
@@ -95,12 +96,13 @@ def _parse_rule(doc: Document, raw: dict[str, Any], pointer: str, ruleset_id: st
         severity=raw["severity"], in_force_from=in_force["from"], in_force_until=in_force.get("until"), scope=scope,
         when=when, require=require, outcome=raw.get("outcome", "pass"), message=raw["message"],
         pass_message=raw.get("pass_message"), remediation=raw["remediation"], ruleset=ruleset_id, file=doc.path,
-        line=pos[0] if pos else None,
+        line=pos[0] if pos else None, source=source or doc.path,
     ), []
 
 
-def parse_ruleset(doc: Document) -> Ruleset:
-    """Check a parsed ruleset document and build its rules, or raise InputError with every problem."""
+def parse_ruleset(doc: Document, source: str = "") -> Ruleset:
+    """Check a parsed ruleset document and build its rules, or raise InputError with every problem.
+    `source` is the file it was read from, when reports name it otherwise (doc.path)."""
     data = doc.data
     known_good = ruleset_known_good(doc.sha256)  # these exact bytes passed every check below before
     schema = [] if known_good else schema_problems(doc, "ruleset")
@@ -120,7 +122,7 @@ def parse_ruleset(doc: Document) -> Ruleset:
                 problems.append(doc.problem(join_pointer(pointer, "id"), f"rule id '{rid}' is used twice (first at line {seen[rid]})", kind="ruleset"))
             else:
                 seen[rid] = (doc.position(join_pointer(pointer, "id")) or (None,))[0]
-        rule, rule_problems = _parse_rule(doc, raw, pointer, str(data.get("id")), str((data.get("source") or {}).get("title")), known_good)
+        rule, rule_problems = _parse_rule(doc, raw, pointer, str(data.get("id")), str((data.get("source") or {}).get("title")), known_good, source)
         if any(p.field.startswith(f"rules[{i}].when") or p.field.startswith(f"rules[{i}].require") for p in rule_problems):
             condition_rules.add(i)
         problems.extend(rule_problems)
@@ -154,7 +156,7 @@ def _with_rule_id(problem: Problem, data: dict[str, Any]) -> Problem:
 
 
 def load_ruleset(path: str | Path, display: str | None = None) -> Ruleset:
-    return parse_ruleset(load_file(path, display))
+    return parse_ruleset(load_file(path, display), str(path))
 
 
 def load_rulesets(paths: list[str | Path], bundled: bool = False) -> list[Ruleset]:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -154,7 +156,7 @@ def test_output_may_not_overwrite_an_input(tmp_path: Path) -> None:
     target = tmp_path / "s.yaml"
     target.write_bytes((EXAMPLES / "compliant.yaml").read_bytes())
     proc = run_cli("check", "--output", str(target), str(target))
-    assert proc.returncode == 2 and "is, or holds, the input" in proc.stderr
+    assert proc.returncode == 2 and "which this check reads" in proc.stderr
     assert target.read_bytes() == (EXAMPLES / "compliant.yaml").read_bytes()
 
 
@@ -195,7 +197,7 @@ def test_rules_show_gives_citation_quote_condition_in_words_and_remediation() ->
     assert "- `objectives_agreed_with_region` is `region`" in out
     assert "- `objectives_agreed_on` is on or before `as_of`" in out
     assert "remediation\n    Record under system_objectives who agreed the objectives" in out
-    assert "defined in   rulesets/ltp-2019.yaml:" in out
+    assert f"defined in   {REPO / 'rulesets' / 'ltp-2019.yaml'}:" in out and "named rulesets/ltp-2019.yaml in reports" in out
     review = run_cli("rules", "show", "LTP-1.52-CLINICAL-CAPACITY").stdout
     assert "passes report 'review'" in review and "- `clinical_capacity_organisation_count` is at least 2" in review
     missing = run_cli("rules", "show", "CHAIR")
@@ -238,3 +240,28 @@ def test_a_rules_engine_that_does_not_import_is_one_line_saying_why_and_what_to_
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith("ics-rules cannot check anything: ") and all(w in line for w in words), line
+
+
+def test_help_is_whole_and_names_nothing_an_installed_user_lacks() -> None:
+    """Every command's --help at an 80-column terminal: no description cut short with '...', and no
+    path into ics-rules' own source tree (an installed user has none), such as schemas/ or rulesets/."""
+    commands = [[], ["check"], ["validate"], ["init"], ["schema"], ["rules"], ["rules", "list"], ["rules", "show"],
+                ["rules", "matrix"], ["test"]]
+    for command in commands:
+        proc = subprocess.run([sys.executable, "-m", "ics_rules", *command, "--help"], capture_output=True, text=True,
+                              env={**os.environ, "COLUMNS": "80"}, cwd=REPO)
+        described = [line for line in proc.stdout.splitlines() if not line.startswith("Usage:")]
+        assert proc.returncode == 0 and not [line for line in described if "..." in line], (command, proc.stdout)
+        assert not re.search(r"\b(schemas|rulesets|reports|reference)/", proc.stdout), (command, proc.stdout)
+
+
+def test_counts_read_as_english_and_the_text_report_has_no_runs_of_blank_lines(tmp_path: Path) -> None:
+    waivers = tmp_path / "w.yaml"
+    waivers.write_text("format: ics-waivers/1\nwaivers:\n  - {rule: LTP-1.52-PCN-CLINICAL-DIRECTOR, subject: U17992, justification: Merging with Mid Furness in June,"
+                       " approved_by: Regional team, expires: 2023-06-30}\n", encoding="utf-8")
+    text = run_cli("check", "examples/non-compliant.yaml", "--waivers", str(waivers)).stdout
+    assert "1 result waived" in text and "\n\n\n" not in text, text[-600:]
+    batch = run_cli("check", "examples/compliant.yaml", "examples/non-compliant.yaml", "--waivers", str(waivers)).stdout
+    assert "\n\n\n" not in batch and "2 submissions checked" in batch
+    markdown = run_cli("check", "examples/non-compliant.yaml", "--format", "markdown").stdout
+    assert "1 submission checked" in markdown and "(s)" not in markdown

@@ -35,7 +35,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, fail_o
     exit_code = report.exit_code(fail_on)
     verdict = {0: f"Nothing fails at or above `{fail_on}`", 1: f"Results fail at or above `{fail_on}`", 2: "Some inputs are invalid"}[exit_code]
     lines = [f"## ics-rules: {verdict}", "",
-             f"{counts['inputs']['checked']} submission(s) checked, {counts['inputs']['invalid']} invalid, "
+             f"{counts['inputs']['checked']} submission{'' if counts['inputs']['checked'] == 1 else 's'} checked, {counts['inputs']['invalid']} invalid, "
              f"{counts['inputs']['error']} could not be checked; {counts['results']} results.", "",
              "| Severity | fail | error | review | waived | pass | not applicable |", "|---|---|---|---|---|---|---|"]
     for sev in SEVERITIES:
