@@ -17,6 +17,7 @@ from ics_rules.validation import load_schema
 from ics_rules.report import Report
 from ics_rules.results import InputReport, Result, Subject
 from ics_rules.selection import Selection
+from test_packaging import durable_cppflags
 from conftest import EXAMPLES, REPO, run_cli
 
 
@@ -167,7 +168,14 @@ def test_pre_commit_runs_the_hook_on_a_sample_repository(tmp_path: Path) -> None
     (team / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {source}\n    rev: {rev}\n    hooks:\n      - id: ics-rules-check\n        files: ^submissions/\n", encoding="utf-8")
     _git("add", "-A", cwd=team)
-    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "cache"))
+    # pre-commit installs the hook's environment with pip: hold it to the locked versions (pip reads
+    # PIP_CONSTRAINT in its build environments too), and build durable-rules as the Makefile does.
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("".join(line.split(" \\")[0] + "\n" for lock in ("runtime.txt", "build.txt")
+                                   for line in (REPO / "requirements" / lock).read_text(encoding="utf-8").splitlines()
+                                   if line[:1].isalnum()), encoding="utf-8")
+    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "cache"), PIP_CONSTRAINT=str(constraints), PIP_NO_CACHE_DIR="1",
+               CPPFLAGS=durable_cppflags())
     pre_commit = [sys.executable, "-m", "pre_commit", "run", "--all-files"]
     failing = subprocess.run(pre_commit, cwd=team, capture_output=True, text=True, env=env, timeout=900)
     assert failing.returncode == 1, failing.stdout + failing.stderr
