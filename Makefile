@@ -105,9 +105,11 @@ fuzz: $(STAMP)
 	$(BIN)/python fuzz/pipeline.py -runs=$(FUZZ_RUNS) -max_len=65536 -dict=fuzz/yaml.dict -artifact_prefix=fuzz/.crashes/ \
 	  -print_final_stats=1 fuzz/.corpus examples examples/national tests/bad-inputs/submissions
 
-# Rebuild reference/ from the Open Government Licence lookups in ../shared/data.
+# Rebuild reference/ from the Open Government Licence data in ../shared/data (the examples follow it).
 reference: $(STAMP)
+	@[ -d $(SHARED)/data ] || { echo "make reference needs ../shared/data (the Open Government Licence lookups) beside this checkout, at $(abspath $(SHARED))"; exit 1; }
 	$(BIN)/python tools/build_reference.py $(SHARED)/data reference
+	$(BIN)/python tools/build_national_examples.py $(SHARED)/data examples
 
 # Refresh requirements/*.txt to the newest versions pyproject.toml allows, with uv (pinned here) in a
 # venv of its own; commit the result with the change that needed it.

@@ -1,7 +1,8 @@
 """Synthetic submissions the size of real ones, for the benchmarks (never for tests of behaviour).
 
 Each submission starts from one of the 42 national examples (real ICB, area, trust and PCN codes) and
-is grown to a realistic size: 30 to 60 PCNs, 10 to 25 board members and 10 to 40 provider contracts,
+is grown to a realistic size: at least 30 PCNs (each example lists every PCN of its ICB, up to 140), 10
+to 25 board members and 10 to 40 provider contracts,
 with a few faults of the kinds reviewers find (a clinical director not accountable, a contract with no
 collaboration clause, an unapproved chair). Submission i uses example i mod 42, so a batch larger than
 42 holds resubmissions of the same systems, as a reviewer's archive would. Everything is seeded by i.
@@ -21,7 +22,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted((REPO / "examples" / "national").glob("*.yaml"))
-GENERATOR_VERSION = "1"  # bump when the output changes, so cached batches are rebuilt
+GENERATOR_VERSION = "2"  # bump when the output changes, so cached batches are rebuilt
 
 _FIRST = ["Aisha", "Ben", "Chloe", "Dev", "Eleanor", "Farid", "Grace", "Hannah", "Imran", "Jack", "Kiran", "Leah",
           "Mohammed", "Niamh", "Olivia", "Priya", "Rhys", "Sofia", "Tobias", "Usha", "Victor", "Wen", "Yusuf", "Zara"]

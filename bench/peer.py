@@ -42,7 +42,7 @@ def compare(folder: Path, n: int = 200) -> dict[str, Any]:
     from ics_rules.api import compile_rules
     from ics_rules.compiler import compile_rulesets
     from ics_rules.evaluation import Evaluator
-    from ics_rules.reference import geography_for
+    from ics_rules.reference import reference_for
     from ics_rules.rulesets import Ruleset
 
     (ruleset,), _ = compile_rules()
@@ -55,7 +55,7 @@ def compare(folder: Path, n: int = 200) -> dict[str, Any]:
     ours, theirs, agreed = [], [], 0
     for _, data, doc in docs:
         as_of = data["ics"]["as_at"]
-        geography = geography_for(as_of)
+        geography = reference_for(as_of)
         t0 = time.perf_counter()
         results = evaluator.evaluate(doc, as_of, geography)
         t1 = time.perf_counter()

@@ -15,7 +15,7 @@ from ics_rules.api import compile_rules
 from ics_rules.evaluation import Evaluator
 from ics_rules.facts import build_entities
 from ics_rules.loading import load_file
-from ics_rules.reference import geography_for
+from ics_rules.reference import reference_for
 from ics_rules.validation import validate_submission
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ def main(n: int) -> None:
     _, compiled = compile_rules()
     evaluator = Evaluator(compiled)
     setup = time.perf_counter() - t0
-    geography = geography_for("2023-04-01")
+    geography = reference_for("2023-04-01")
     stages: dict[str, list[float]] = {k: [] for k in ("load", "validate", "facts", "engine", "results", "total")}
     for _ in range(n):
         a = time.perf_counter()

@@ -116,12 +116,12 @@ def cli_latency(runs: int) -> dict[str, Any]:
 
 def per_document(documents: list[Any], evaluator: Any) -> float:
     """Median milliseconds of facts + engine + results per document."""
-    from ics_rules.reference import geography_for
+    from ics_rules.reference import reference_for
 
     times = []
     for doc in documents:
         as_of = doc.data["ics"]["as_at"]
-        geography = geography_for(as_of)
+        geography = reference_for(as_of)
         t0 = time.perf_counter()
         evaluator.evaluate(doc, as_of, geography)
         times.append(time.perf_counter() - t0)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from .checking import check_one, compile_rules, evaluator, load_and_validate, load_rules, ruleset_files  # noqa: F401
 from .loading import read_limited
 from .problems import EngineUnavailable, InputError, Problem
-from .reference import geography_for
+from .reference import reference_for
 from .report import Report, SystemReport
 from .results import InputReport
 from .rulesets import Ruleset, load_rulesets
@@ -194,7 +194,7 @@ def _check_system(pool: Any, claims: Any, as_of: str | None, report: Report, kee
 
     summaries = claims.summaries()
     when = as_of or max(s["as_at"] for s in summaries)
-    geography = geography_for(when)
+    geography = reference_for(when)
     left_out = [i.path for i in report.inputs if i.status != "checked"]
     report.system = SystemReport(as_of=when, geography=geography.id if geography else None, submissions=len(summaries),
                                  regions=sorted({s["region"] for s in summaries if s["region"]}), left_out=left_out,

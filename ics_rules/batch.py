@@ -59,7 +59,7 @@ def _worker(conn: Connection, ruleset_paths: list[str] | None, keep: "ResultFilt
     to handle: a worker ignores it rather than print a traceback of whatever it was checking."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .checking import check_one, compile_rules
-    from .reference import geography_for
+    from .reference import reference_for
     from .packing import pack
     from .problems import EngineUnavailable
     from .report import tally
@@ -96,7 +96,7 @@ def _worker(conn: Connection, ruleset_paths: list[str] | None, keep: "ResultFilt
                                   summary, used, expired))
             else:  # "system"
                 summaries, as_of = payload
-                conn.send(evaluator.evaluate_system(summaries, as_of, geography_for(as_of)))
+                conn.send(evaluator.evaluate_system(summaries, as_of, reference_for(as_of)))
         except Exception as exc:  # a bug, not bad input (that is reported as a problem): cost this task only
             conn.send(Crash(f"internal error: {type(exc).__name__}: {exc}", died=False))
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from .loading import Document, load_file, parse_text, read_limited
 from .problems import InputError, Problem
-from .reference import geography_for
+from .reference import reference_for
 from .resources import default_ruleset_paths
 from .results import InputReport, Result
 from .rulesets import Ruleset, load_rulesets
@@ -88,6 +88,6 @@ def check_one(path: str, as_of: str | None, evaluator: "Evaluator", stdin: bytes
     if doc is None:
         return entry, [], None
     when = as_of or doc.data["ics"].get("as_at") or date.today().isoformat()
-    geography = geography_for(when)
+    geography = reference_for(when)
     entry.as_of, entry.geography = when, geography.id if geography else None
-    return entry, evaluator.evaluate(doc, when, geography), summarise(doc)
+    return entry, evaluator.evaluate(doc, when, geography), summarise(doc, geography)

@@ -33,6 +33,15 @@ GUARD = "$done"  # the rule that always fires on the sentinel, so every state ha
 FRAMES_PER_STEP = 100_000
 
 
+# Entity types built from reference tables: a rule over them cannot be evaluated where the reference
+# data in force lacks the table (no local authority districts in the April 2021 edition, say).
+REFERENCE_TABLES: dict[str, frozenset[str]] = {
+    "expected_pcn": frozenset({"pcns", "areas"}), "expected_trust": frozenset({"trusts", "icbs"}),
+    "expected_local_authority": frozenset({"local_authorities"}), "national_area": frozenset({"areas"}),
+    "region_icb": frozenset({"icbs"}),
+}
+
+
 class CompileError(ValueError):
     """The ruleset asks for something the engine cannot do safely."""
 
@@ -93,8 +102,10 @@ class CompiledRule:
     when: Plan | None
     require: Plan
     atoms: tuple[str, ...]
-    reference_fields: frozenset[str]  # reference_area fields the rule relies on
+    reference_fields: frozenset[str]  # reference tables the rule relies on (reference/: areas, pcns, ...)
     fields: tuple[str, ...] = ()  # the subject's own fields the rule reads (results cite where they were written)
+    review_if: Plan | None = None
+    counted: tuple[str, ...] = ()  # entity types the rule counts (results cite the lists they come from)
 
     @cached_property
     def citation(self) -> dict[str, Any]:
@@ -213,6 +224,7 @@ class _RuleCompiler:
         self.mine: list[str] = []
         self.counter = itertools.count()
         self.reference_fields: set[str] = set()
+        self.counted: list[str] = []
 
     def _new_id(self, kind: str) -> str:
         return f"{self.rule.id}#{kind}{next(self.counter)}"
@@ -229,9 +241,11 @@ class _RuleCompiler:
         if isinstance(cond, Not):
             return PNot(self.plan(cond.item, entity))
         assert isinstance(cond, Count)
+        self.counted.append(cond.of)
         if cond.of == "reference_area":
-            self.reference_fields |= {rf for rf, _ in cond.on}
-            self.reference_fields |= fields_of(cond.where)
+            read = {rf for rf, _ in cond.on} | fields_of(cond.where)
+            self.reference_fields |= {"cancer_alliances" if f.startswith("cancer_alliance") else "areas" for f in read}
+        self.reference_fields |= REFERENCE_TABLES.get(cond.of, frozenset())
         atom = PairAtom(self._new_id("p"), entity, cond.of, cond.on, alpha_expr(cond.where) if cond.where else None)
         self._add(atom)
         return PCount(atom.id, cond.at_least, cond.at_most, cond.name)
@@ -286,8 +300,11 @@ def compile_rulesets(rulesets: list[Ruleset]) -> CompiledRulesets:
             rc = _RuleCompiler(rule, atoms)
             when = rc.plan(rule.when, rule.scope) if rule.when is not None else None
             require = rc.plan(rule.require, rule.scope)
+            review_if = rc.plan(rule.review_if, rule.scope) if rule.review_if is not None else None
+            rc.reference_fields |= REFERENCE_TABLES.get(rule.scope, frozenset())
             compiled.append(CompiledRule(rule, when, require, tuple(rc.mine), frozenset(rc.reference_fields),
-                                         tuple(sorted(fields_of(rule.require) | fields_of(rule.when)))))
+                                         tuple(sorted(fields_of(rule.require) | fields_of(rule.when) | fields_of(rule.review_if))),
+                                         review_if, tuple(dict.fromkeys(rc.counted))))
     chunks = _chunk(atoms)
     digest = hashlib.sha256("".join(rs.sha256 for rs in rulesets).encode()).hexdigest()[:12]
     chunk_of = {atom_id: i for i, chunk in enumerate(chunks) for atom_id in chunk}

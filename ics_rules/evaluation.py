@@ -6,9 +6,10 @@ from typing import Any, Callable
 
 from .compiler import CompiledRule, CompiledRulesets, PAll, PAny, PAtom, PCount, Plan, PNot
 from .engine import Hits, RuleEngine
-from .facts import ENTITY_TYPES, Entity, build_entities
+from .facts import ENTITY_TYPES, LIST_POINTERS, Entity, build_entities
 from .loading import Document
-from .reference import Geography
+from .reference import Reference
+from .reference.view import ALWAYS
 from .system import system_entities
 from .results import Evidence, Result, Subject
 from .rulesets import Rule
@@ -43,13 +44,14 @@ def _in_force_text(rule: Rule) -> str:
     return f"in force from {rule.in_force_from}" + (f" until {rule.in_force_until}" if rule.in_force_until else "")
 
 
-def _evidence(fields: tuple[str, ...], entity: Entity, doc: Document) -> tuple[Evidence, ...]:
+def _evidence(fields: tuple[str, ...], entity: Entity, doc: Document, counted: tuple[str, ...] = ()) -> tuple[Evidence, ...]:
     """The places in the submission the rule's own fields come from, for fields read from outside the
-    subject's node: the value when it is written, else the section it belongs in, if that is written."""
+    subject's node: the value when it is written, else the section it belongs in, if that is written;
+    and for an ICS-level rule, the lists it counts from."""
     sources = ENTITY_TYPES[entity.type].sources
     out, seen = [], set()
-    for name in fields:
-        pointer = sources.get(name)
+    lists = [(kind, LIST_POINTERS[kind]) for kind in counted if kind in LIST_POINTERS] if entity.type == "ics" else []
+    for name, pointer in [(n, sources.get(n)) for n in fields] + lists:
         if pointer is None:
             continue
         at = pointer if pointer in doc.positions else pointer.rsplit("/", 1)[0]
@@ -93,16 +95,16 @@ class Evaluator:
         self.compiled = compiled
         self.engine = RuleEngine(compiled)
 
-    def evaluate(self, doc: Document, as_of: str, geography: Geography | None) -> list[Result]:
+    def evaluate(self, doc: Document, as_of: str, geography: Reference) -> list[Result]:
         """One submission's results (system-scope rules have no entities in it, so give none)."""
         return self.evaluate_entities(build_entities(doc, geography, as_of), doc, as_of, geography)
 
-    def evaluate_system(self, summaries: list[dict[str, Any]], as_of: str, geography: Geography | None) -> list[Result]:
+    def evaluate_system(self, summaries: list[dict[str, Any]], as_of: str, geography: Reference) -> list[Result]:
         """A batch's system-scope results, from the submissions' summaries (system.summarise)."""
         batch = Document(path="<batch>", data={}, sha256="")
         return self.evaluate_entities(system_entities(summaries, geography), batch, as_of, geography)
 
-    def evaluate_entities(self, entities: list[Entity], doc: Document, as_of: str, geography: Geography | None) -> list[Result]:
+    def evaluate_entities(self, entities: list[Entity], doc: Document, as_of: str, geography: Reference) -> list[Result]:
         by_type: dict[str, list[Entity]] = defaultdict(list)
         by_fact: dict[str, Entity] = {}
         for e in entities:
@@ -117,17 +119,17 @@ class Evaluator:
                 results.append(self._result(cr, entity, doc, hits, by_fact, as_of, problem))
         return results
 
-    def _cannot_evaluate(self, cr: CompiledRule, geography: Geography | None, failed: set[str], hits: Hits, as_of: str) -> str | None:
+    def _cannot_evaluate(self, cr: CompiledRule, geography: Reference, failed: set[str], hits: Hits, as_of: str) -> str | None:
         bad = [a for a in cr.atoms if a in failed]
         if bad:
             return "Could not be evaluated: " + hits.failed_chunks[self.compiled.chunk_of[bad[0]]]
-        if cr.reference_fields:
-            if geography is None:
-                return f"Could not be evaluated: there is no reference geography for {as_of}."
+        if cr.reference_fields - ALWAYS:
+            if geography.geography is None:
+                return f"Could not be evaluated: {geography.gap()}."
             missing = sorted(cr.reference_fields - geography.provides)
             if missing:
-                return (f"Could not be evaluated: the reference geography in force on {as_of} ({geography.id}) "
-                        f"does not record {', '.join(missing)}.")
+                return (f"Could not be evaluated: the reference data in force on {as_of} ({geography.id}) "
+                        f"has no {', '.join(m.replace('_', ' ') for m in missing)}.")
         return None
 
     def _result(self, cr: CompiledRule, entity: Entity, doc: Document, hits: Hits, by_fact: dict[str, Entity],
@@ -139,11 +141,14 @@ class Evaluator:
         elif problem:
             status, message = "error", problem
         elif cr.when is not None and not _truth(cr.when, entity, hits, matched):
-            status, message = "not_applicable", f"Does not apply to this {ENTITY_TYPES[entity.type].label}."
+            status = "not_applicable"
+            message = (render(rule.not_applicable_message, self._context(entity, matched, by_fact, as_of, rule, status))
+                       if rule.not_applicable_message else f"Does not apply to this {ENTITY_TYPES[entity.type].label}.")
         else:
             ok = _truth(cr.require, entity, hits, matched)
-            status = ("review" if rule.outcome == "review" else "pass") if ok else "fail"
-            template = rule.message if not ok else (rule.pass_message or rule.title)
+            unsettled = not ok and cr.review_if is not None and _truth(cr.review_if, entity, hits, matched)
+            status = "review" if unsettled else ("review" if rule.outcome == "review" else "pass") if ok else "fail"
+            template: str = (rule.review_message or "") if unsettled else rule.message if not ok else (rule.pass_message or rule.title)
             plain = plain_template(template)
             message = fill(plain, _plain_values(entity, matched, by_fact, as_of, status)) if plain and _MAPPINGS.isdisjoint(plain.names) else None
             if message is None:
@@ -155,7 +160,7 @@ class Evaluator:
             file, line, column = doc.path, (pos[0] if pos else None), (pos[1] if pos else None)
         subject = Subject(entity.type, entity.key, entity.name, file, entity.pointer, line, column)
         return Result(rule.id, rule.title, rule.severity, status, message, cr.citation, rule.remediation, subject, rule.ruleset,
-                      _evidence(cr.fields, entity, doc))
+                      _evidence(cr.fields, entity, doc, cr.counted))
 
     @staticmethod
     def _context(entity: Entity, matched: dict[str, list[str]], by_fact: dict[str, Entity], as_of: str, rule: Any, status: str) -> dict[str, Any]:

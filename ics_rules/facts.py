@@ -10,7 +10,8 @@ from datetime import date
 from typing import Any, Iterable, Mapping
 
 from .loading import Document
-from .reference import Geography
+from .reference import Reference, canonical
+from .referencing import assess
 
 FieldType = str  # "string" | "integer" | "boolean" | "date"
 
@@ -67,6 +68,15 @@ ICS_DERIVED: dict[str, str] = {
     "control_total_net_change_thousands": "/finance/control_total/changes",
 }
 ICS_SOURCES = {**ICS_VALUES, **ICS_DERIVED}
+# The list in the submission that entities of a type are counted from: an ICS-level result that counts
+# them cites the list as evidence (a missing PCN is missing from /primary_care_networks).
+LIST_POINTERS: dict[str, str] = {
+    "board_member": "/partnership_board/members", "organisation": "/organisations", "system_objective": "/system_objectives/objectives",
+    "primary_care_network": "/primary_care_networks", "place": "/ics/places", "provider_contract": "/provider_contracts",
+    "expected_pcn": "/primary_care_networks", "expected_trust": "/organisations", "expected_local_authority": "/ics/places",
+    "footprint_area": "/ics/footprint", "pooled_budget": "/pooled_budgets", "service": "/integration/services",
+    "integration_contract": "/integration/contracts",
+}
 
 ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in [
     EntityType("ics", "ICS", {
@@ -89,26 +99,33 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in [
         "workforce_strategy_document": "string", "five_year_plan_submitted": "date", "five_year_plan_document": "string",
         "system_plan_year": "string", "system_plan_submitted": "date",
         "control_total_change_count": "integer", "control_total_net_change_thousands": "integer",
+        "code_as_written": "string", "icb_known": "boolean", "icb_note": "string", "reference_edition": "string",
+        "pcn_reference": "string", "expected_pcn_count": "integer", "expected_trust_count": "integer",
+        "named_local_authority_count": "integer",
     }, {
         "organisation": _IN_ICS, "board_member": _IN_ICS, "primary_care_network": _IN_ICS,
         "provider_contract": _IN_ICS, "footprint_area": _IN_ICS, "place": _IN_ICS, "system_objective": _IN_ICS,
         "service": _IN_ICS, "integration_contract": _IN_ICS, "pooled_budget": _IN_ICS,
+        "expected_pcn": _IN_ICS, "expected_trust": _IN_ICS, "expected_local_authority": _IN_ICS,
     }, ICS_SOURCES),
     EntityType("organisation", "organisation", {
         "ics": "string", "org_id": "string", "name": "string", "type": "string", "ods_code": "string",
         "ons_code": "string", "statutory": "boolean", "operating_plan_year": "string", "operating_plan_agreed": "date",
-        "as_of_financial_year": "string",
+        "as_of_financial_year": "string", "hosted": "boolean", "reference_check": "string", "reference_note": "string",
+        "reference_name": "string", "host_icb": "string", "host_icb_name": "string", "host_settled": "boolean",
     }, {
         "provider_contract": {"provider": "org_id"}, "board_member": {"organisation": "org_id"},
     }),
     EntityType("board_member", "board member", {
         "ics": "string", "name": "string", "organisation": "string", "organisation_name": "string",
         "organisation_type": "string", "role": "string", "non_executive": "boolean", "voting": "boolean",
+        "organisation_check": "string", "organisation_note": "string",
     }),
     EntityType("primary_care_network", "PCN", {
         "ics": "string", "code": "string", "name": "string", "clinical_director_name": "string",
         "clinical_director_gmc_number": "string", "clinical_director_accountable": "boolean",
-        "member_practice_count": "integer",
+        "member_practice_count": "integer", "reference_status": "string", "reference_note": "string",
+        "reference_name": "string", "reference_area": "string", "reference_icb": "string",
     }),
     EntityType("provider_contract", "provider contract", {
         "ics": "string", "contract_id": "string", "provider": "string", "provider_name": "string", "provider_type": "string",
@@ -118,10 +135,12 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in [
     }),
     EntityType("footprint_area", "area", {
         "ics": "string", "code": "string", "ics_code": "string", "ics_region": "string", "ics_cancer_alliance_code": "string",
+        "code_as_written": "string", "note": "string",
     }, {"reference_area": {"code": "code"}}),
     EntityType("place", "place", {
         "ics": "string", "name": "string", "local_authority": "string", "local_authority_name": "string",
-        "local_authority_type": "string", "health_and_wellbeing_board": "string", "bcf_plan_agreed": "date",
+        "local_authority_type": "string", "local_authority_check": "string", "local_authority_note": "string",
+        "health_and_wellbeing_board": "string", "bcf_plan_agreed": "date",
         "bcf_partner_count": "integer", "bcf_dtoc_reduction": "boolean", "bcf_care_packages": "boolean",
     }),
     EntityType("system_objective", "system objective", {
@@ -139,7 +158,20 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in [
         "ics": "string", "model": "string", "description": "string", "partner_count": "integer",
         "local_authority_partner_count": "integer", "nhs_commissioner_partner_count": "integer",
     }),
-    # Rows of the dated reference geography for the areas a submission names (see reference.py).
+    # What the reference data says the ICS's area holds on the as-of date (see referencing.py): each
+    # with whether the submission lists it, and whether the data settles that it belongs here.
+    EntityType("expected_pcn", "PCN of the ICS's area", {
+        "ics": "string", "code": "string", "name": "string", "area": "string", "area_name": "string", "settled": "boolean",
+        "listed": "boolean", "practice_count": "integer",
+    }),
+    EntityType("expected_trust", "NHS trust hosted in the ICB", {
+        "ics": "string", "code": "string", "name": "string", "settled": "boolean", "listed": "boolean", "previous_icb": "string",
+    }),
+    EntityType("expected_local_authority", "local authority of the ICS's area", {
+        "ics": "string", "code": "string", "name": "string", "share_percent": "integer", "settled": "boolean",
+        "unsettled_reason": "string", "named": "boolean",
+    }),
+    # Rows of the dated reference geography for the areas a submission names (see reference/).
     EntityType("reference_area", "reference area", {
         "code": "string", "name": "string", "parent_code": "string", "parent_name": "string",
         "cancer_alliance_code": "string", "cancer_alliance_name": "string", "region_code": "string",
@@ -157,8 +189,12 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in [
     EntityType("area_senate", "area's Clinical Senate", {"area": "string", "senate": "string", "ics_list": "string"}, system=True),
     EntityType("batch_ics", "ICS", {
         "code": "string", "name": "string", "region": "string", "file": "string", "clinical_senate": "string",
-        "cancer_alliance_code": "string",
+        "cancer_alliance_code": "string", "edition": "string", "batch_edition": "string", "as_at": "date",
+        "foreign_codes": "string", "foreign_code_count": "integer",
     }, {"ics_alliance": {"ics": "code"}}, system=True),
+    EntityType("region_icb", "ICB of a region in the batch", {
+        "code": "string", "name": "string", "region_code": "string", "submitted": "boolean", "region_name": "string", "area_count": "integer",
+    }, system=True),
     EntityType("ics_alliance", "ICS's Cancer Alliance", {
         "ics": "string", "alliance_code": "string", "alliance_name": "string", "area_count": "integer", "areas": "string",
     }, system=True),
@@ -246,13 +282,16 @@ def _names(ids: list[str], orgs: dict[str, dict[str, Any]]) -> str | None:
     return ", ".join(orgs.get(i, {}).get("name", i) for i in ids) or None
 
 
-def build_entities(doc: Document, geography: Geography | None, as_of: str) -> list[Entity]:
+def build_entities(doc: Document, reference: Reference, as_of: str) -> list[Entity]:
     """All entities of one submission (and the reference rows it needs), in document order.
 
-    The as-of date is a field of the ICS so rules can compare dates in the submission with it."""
+    The as-of date is a field of the ICS so rules can compare dates in the submission with it. Codes
+    are in ODS form whichever form the submission wrote (the field `code_as_written` keeps its own)."""
     data = doc.data
     ics = data["ics"]
-    code = ics["code"]
+    found = assess(data, reference)
+    code = found.ics_code
+    geography = reference.geography
     board = data.get("partnership_board", {})
     orgs = {o["id"]: o for o in data.get("organisations", [])}
     alliance = _get(data, "cancer_alliance", "code")
@@ -263,30 +302,43 @@ def build_entities(doc: Document, geography: Geography | None, as_of: str) -> li
         clean = {k: _clean(v) for k, v in fields.items()}
         out.append(Entity(kind, f"{kind}:{index}", str(key), str(name), pointer, clean))
 
+    values = {name: _at(data, pointer) for name, pointer in ICS_VALUES.items()}
+    values["region"] = canonical(values["region"])
+    values["objectives_agreed_with_region"] = canonical(values["objectives_agreed_with_region"])
     add("ics", 0, code, ics.get("name", code), "/ics", {
-        "code": code, **{name: _at(data, pointer) for name, pointer in ICS_VALUES.items()},
-        **_ics_derived(data, orgs), "as_of": as_of, "as_of_financial_year": year,
+        "code": code, **values, **_ics_derived(data, orgs), "as_of": as_of, "as_of_financial_year": year,
+        "code_as_written": ics["code"], "icb_known": found.icb_known, "icb_note": found.icb_note,
+        "reference_edition": reference.id,
+        "pcn_reference": f"ePCN as published {reference.pcns.published}",
+        "expected_pcn_count": len(found.expected_pcns), "expected_trust_count": len(found.expected_trusts),
+        "named_local_authority_count": sum(1 for la in found.expected_local_authorities if la["named"]),
     })
-    for i, o in enumerate(data.get("organisations", [])):
+    checks = {}
+    for i, (o, chk) in enumerate(zip(data.get("organisations", []), found.organisations, strict=True)):
+        checks[o["id"]] = chk
         add("organisation", i, o["id"], o["name"], f"/organisations/{i}", {
             "ics": code, "org_id": o["id"], "name": o["name"], "type": o["type"], "ods_code": o.get("ods_code"),
             "ons_code": o.get("ons_code"), "statutory": o.get("statutory"),
             "operating_plan_year": _get(o, "operating_plan", "year"), "operating_plan_agreed": _get(o, "operating_plan", "agreed"),
-            "as_of_financial_year": year,
+            "as_of_financial_year": year, "hosted": o.get("hosted"), "reference_check": chk.check, "reference_note": chk.note,
+            "reference_name": chk.reference_name, "host_icb": chk.host_icb, "host_icb_name": chk.host_icb_name,
+            "host_settled": chk.host_settled,
         })
     for i, m in enumerate(board.get("members", [])):
         org = orgs.get(m["organisation"], {})
+        member_check = checks.get(m["organisation"])
         add("board_member", i, m["name"], m["name"], f"/partnership_board/members/{i}", {
             "ics": code, "name": m["name"], "organisation": m["organisation"], "organisation_name": org.get("name"),
             "organisation_type": org.get("type"), "role": m.get("role"), "non_executive": m.get("non_executive"),
-            "voting": m.get("voting"),
+            "voting": m.get("voting"), "organisation_check": member_check.check if member_check else None,
+            "organisation_note": member_check.note if member_check else None,
         })
-    for i, p in enumerate(data.get("primary_care_networks", [])):
+    for i, (p, listed) in enumerate(zip(data.get("primary_care_networks", []), found.pcns, strict=True)):
         cd = p.get("clinical_director") or {}
         add("primary_care_network", i, p["code"], p["name"], f"/primary_care_networks/{i}", {
             "ics": code, "code": p["code"], "name": p["name"], "clinical_director_name": cd.get("name"),
             "clinical_director_gmc_number": cd.get("gmc_number"), "clinical_director_accountable": cd.get("accountable"),
-            "member_practice_count": len(p.get("member_practices", [])),
+            "member_practice_count": len(p.get("member_practices", [])), **listed,
         })
     for i, c in enumerate(data.get("provider_contracts", [])):
         provider, commissioner = orgs.get(c["provider"], {}), orgs.get(c["commissioner"], {})
@@ -299,11 +351,12 @@ def build_entities(doc: Document, geography: Geography | None, as_of: str) -> li
             "collaboration_clause_reference": clause.get("reference"), "collaboration_clause_text": clause.get("text"),
             "provider_statutory": provider.get("statutory"),
         })
-    footprint = ics.get("footprint", [])
-    for i, area in enumerate(footprint):
+    footprint = [canonical(a) or a for a in ics.get("footprint", [])]
+    for i, (area, written) in enumerate(zip(footprint, ics.get("footprint", []), strict=True)):
         row = geography.areas.get(area) if geography else None
         add("footprint_area", i, area, (row or {}).get("name", area), f"/ics/footprint/{i}", {
-            "ics": code, "code": area, "ics_code": code, "ics_region": ics.get("region"), "ics_cancer_alliance_code": alliance,
+            "ics": code, "code": area, "ics_code": code, "ics_region": values["region"], "ics_cancer_alliance_code": alliance,
+            "code_as_written": written, "note": None if row else (reference.gap() if geography is None else reference.ceased(area)),
         })
     for i, p in enumerate(ics.get("places", [])):
         la = orgs.get(p["local_authority"], {})
@@ -311,6 +364,8 @@ def build_entities(doc: Document, geography: Geography | None, as_of: str) -> li
         add("place", i, p["name"], p["name"], f"/ics/places/{i}", {
             "ics": code, "name": p["name"], "local_authority": p["local_authority"], "local_authority_name": la.get("name"),
             "local_authority_type": la.get("type"), "health_and_wellbeing_board": p.get("health_and_wellbeing_board"),
+            "local_authority_check": checks[p["local_authority"]].check if p["local_authority"] in checks else None,
+            "local_authority_note": checks[p["local_authority"]].note if p["local_authority"] in checks else None,
             "bcf_plan_agreed": bcf.get("plan_agreed"), "bcf_partner_count": len(bcf["partners"]) if "partners" in bcf else None,
             "bcf_dtoc_reduction": bcf.get("dtoc_reduction"), "bcf_care_packages": bcf.get("care_packages"),
         })
@@ -341,6 +396,10 @@ def build_entities(doc: Document, geography: Geography | None, as_of: str) -> li
                 "local_authority_partner_count": sum(1 for o in partners if o.get("type") == "local_authority"),
                 "nhs_commissioner_partner_count": sum(1 for o in partners if o.get("type") in COMMISSIONER_TYPES),
             })
+    for kind, rows in (("expected_pcn", found.expected_pcns), ("expected_trust", found.expected_trusts),
+                       ("expected_local_authority", found.expected_local_authorities)):
+        for i, row in enumerate(rows):
+            add(kind, i, row["code"], row["name"], "", {"ics": code, **row})
     if geography is not None:
         for i, area in enumerate(sorted(set(footprint))):
             row = geography.areas.get(area)

@@ -42,6 +42,9 @@ class Rule:
     file: str  # as reports name it: rulesets/<file> for a bundled ruleset, wherever it is installed
     line: int | None
     source: str = ""  # the file it was read from, on this machine
+    review_if: Condition | None = None  # where require fails but this holds: review (the data cannot settle it)
+    review_message: str | None = None
+    not_applicable_message: str | None = None
 
     def in_force(self, as_of: str) -> bool:
         return self.in_force_from <= as_of and (self.in_force_until is None or as_of < self.in_force_until)
@@ -59,9 +62,9 @@ class Ruleset:
     rules: tuple[Rule, ...]
 
 
-def _template_names(scope: str, require: Condition | None, when: Condition | None) -> set[str]:
+def _template_names(scope: str, require: Condition | None, when: Condition | None, review_if: Condition | None = None) -> set[str]:
     names = set(TEMPLATE_NAMES) | set(ENTITY_TYPES[scope].fields)
-    for count in counts_in(require) + counts_in(when):
+    for count in counts_in(require) + counts_in(when) + counts_in(review_if):
         if count.name:
             names.add(count.name)
     return names
@@ -76,9 +79,12 @@ def _parse_rule(doc: Document, raw: dict[str, Any], pointer: str, ruleset_id: st
         return None, parser.problems  # the schema reports the bad scope
     when = parser.parse(raw["when"], join_pointer(pointer, "when"), scope) if "when" in raw else None
     require = parser.parse(raw.get("require"), join_pointer(pointer, "require"), scope)
+    review_if = parser.parse(raw["review_if"], join_pointer(pointer, "review_if"), scope) if "review_if" in raw else None
     problems = list(parser.problems)
-    names = _template_names(scope, require, when)
-    for key in ("message", "pass_message"):
+    if ("review_if" in raw) != ("review_message" in raw):
+        problems.append(doc.problem(pointer, f"rule {rule_id}: review_if and review_message go together", kind="ruleset"))
+    names = _template_names(scope, require, when, review_if)
+    for key in ("message", "pass_message", "review_message", "not_applicable_message"):
         if isinstance(raw.get(key), str) and not known_good:
             try:
                 check_template(raw[key], names)
@@ -96,7 +102,8 @@ def _parse_rule(doc: Document, raw: dict[str, Any], pointer: str, ruleset_id: st
         severity=raw["severity"], in_force_from=in_force["from"], in_force_until=in_force.get("until"), scope=scope,
         when=when, require=require, outcome=raw.get("outcome", "pass"), message=raw["message"],
         pass_message=raw.get("pass_message"), remediation=raw["remediation"], ruleset=ruleset_id, file=doc.path,
-        line=pos[0] if pos else None, source=source or doc.path,
+        line=pos[0] if pos else None, source=source or doc.path, review_if=review_if,
+        review_message=raw.get("review_message"), not_applicable_message=raw.get("not_applicable_message"),
     ), []
 
 

@@ -17,7 +17,7 @@ from .compiler import CompileError, compile_rulesets
 from .evaluation import Evaluator
 from .loading import Document, load_file, parse_text
 from .problems import InputError, Problem, join_pointer, split_pointer
-from .reference import geography_for
+from .reference import reference_for
 from .rulesets import Ruleset
 from .system import summarise
 from .validation import schema_problems, validate_submission
@@ -201,9 +201,12 @@ def _run_case(raw: dict[str, Any], pointer: str, doc: Document, bases: _Bases, e
             return case
         submissions.append(edited)
     as_of = raw.get("as_of") or submissions[0].data["ics"]["as_at"]
-    geography = geography_for(as_of)
-    if "batch" in raw:  # the batch checked as a system
-        results = evaluator.evaluate_system([summarise(s) for s in submissions], as_of, geography)
+    geography = reference_for(as_of)
+    if "batch" in raw:  # the batch checked as a system, as `check` does: as of the latest as_at unless given
+        as_of = raw.get("as_of") or max(s.data["ics"]["as_at"] for s in submissions)
+        geography = reference_for(as_of)
+        summaries = [summarise(s, reference_for(raw.get("as_of") or s.data["ics"]["as_at"])) for s in submissions]
+        results = evaluator.evaluate_system(summaries, as_of, geography)
     else:
         results = evaluator.evaluate(submissions[0], as_of, geography)
     by_subject = {r.subject.id: r for r in results if r.rule_id == raw["rule"]}

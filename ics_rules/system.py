@@ -11,16 +11,29 @@ from typing import Any
 
 from .facts import Entity
 from .loading import Document
-from .reference import Geography
+from .reference import Reference, canonical, reference_for
+from .referencing import assess
 
 # Organisations that belong to one system: claimed by two ICSs is a finding (local authorities and
 # voluntary bodies may rightly work with several).
 SINGLE_SYSTEM_TYPES = ("integrated_care_board", "ccg", "nhs_trust", "nhs_foundation_trust")
 
 
-def summarise(doc: Document) -> dict[str, Any]:
-    """What a validated submission claims, with positions, in plain data that crosses processes."""
+def summarise(doc: Document, reference: Reference | None = None) -> dict[str, Any]:
+    """What a validated submission claims, with positions, in plain data that crosses processes. Codes
+    are in ODS form; an organisation is claimed as hosted here unless the submission says it is not
+    (`hosted: false`), or says nothing and the reference data places it in another ICB (an ambulance
+    trust that serves this ICS from another)."""
     data, ics = doc.data, doc.data["ics"]
+    ref = reference or reference_for(ics.get("as_at") or "")
+    found = assess(data, ref)
+    checks = dict(zip((o["id"] for o in data.get("organisations", [])), found.organisations, strict=True))
+
+    def claimed(o: dict[str, Any]) -> bool:
+        if o.get("hosted") is not None:
+            return bool(o["hosted"])
+        chk = checks[o["id"]]
+        return not (chk.host_settled and chk.host_icb and chk.host_icb != found.ics_code)
 
     def at(pointer: str) -> dict[str, Any]:
         pos = doc.position(pointer)
@@ -28,14 +41,14 @@ def summarise(doc: Document) -> dict[str, Any]:
 
     senate = data.get("clinical_senate") or {}
     return {
-        "file": doc.path, "code": ics["code"], "name": ics.get("name", ics["code"]), "region": ics.get("region"),
-        "as_at": ics.get("as_at"), "at": at("/ics"),
+        "file": doc.path, "code": found.ics_code, "name": ics.get("name", ics["code"]), "region": found.region,
+        "as_at": ics.get("as_at"), "at": at("/ics"), "edition": ref.id,
         "cancer_alliance_code": (data.get("cancer_alliance") or {}).get("code"),
         "clinical_senate": senate.get("code") or senate.get("name"),
-        "footprint": [{"code": area, "at": at(f"/ics/footprint/{i}")} for i, area in enumerate(ics.get("footprint", []))],
-        "organisations": [{"code": o["ods_code"], "name": o["name"], "type": o["type"], "at": at(f"/organisations/{i}")}
+        "footprint": [{"code": canonical(area) or area, "at": at(f"/ics/footprint/{i}")} for i, area in enumerate(ics.get("footprint", []))],
+        "organisations": [{"code": canonical(o["ods_code"]), "name": o["name"], "type": o["type"], "at": at(f"/organisations/{i}")}
                           for i, o in enumerate(data.get("organisations", []))
-                          if o.get("ods_code") and o["type"] in SINGLE_SYSTEM_TYPES],
+                          if o.get("ods_code") and o["type"] in SINGLE_SYSTEM_TYPES and claimed(o)],
         "pcns": [{"code": p["code"], "name": p["name"], "at": at(f"/primary_care_networks/{i}")}
                  for i, p in enumerate(data.get("primary_care_networks", []))],
     }
@@ -77,20 +90,30 @@ class _Builder:
         self.entities.append(Entity(kind, f"{kind}:{index}", key, name, at["pointer"], fields, (file, at["line"], at["column"])))
 
 
-def system_entities(summaries: list[dict[str, Any]], geography: Geography | None) -> list[Entity]:
-    """The system entities of a batch. Areas are those of the regions the batch's submissions name,
-    so a regional batch is checked for its own regions' coverage and a national batch for all."""
+def system_entities(summaries: list[dict[str, Any]], reference: Reference) -> list[Entity]:
+    """The system entities of a batch. Areas are those of the ICBs that sent a submission, so an area
+    no submission claims is a gap in its own ICB's footprint; an ICB of a region the batch covers that
+    sent nothing is one absent ICB, not a gap per area (two ICSs checked together get no region-wide
+    gaps, and a national batch still shows every hole)."""
     b = _Builder()
+    g = reference.geography
     regions = {s["region"] for s in summaries}
-    where = f"reference geography {geography.id}" if geography else "reference geography"
-    areas = geography.areas if geography else {}
+    sent = {s["code"] for s in summaries}
+    where = f"reference geography {reference.id}" if g else "reference geography"
+    areas = g.areas if g else {}
 
     def in_reference(code: str) -> dict[str, Any]:
         return {"pointer": f"/areas/{code}", "line": None, "column": None}
 
+    for code, row in sorted(g.icbs.items()) if g else ():
+        if g and row.get("region_code") in regions:
+            b.add("region_icb", code, row["name"], {
+                "code": code, "name": row["name"], "region_code": row["region_code"], "submitted": code in sent,
+                "region_name": g.regions.get(row["region_code"], {}).get("name"), "area_count": len(reference.icb_areas(code)),
+            }, where, {"pointer": f"/icbs/{code}", "line": None, "column": None})
     for code in sorted(areas):
         row = areas[code]
-        if row.get("region_code") in regions:
+        if row.get("parent_code") in sent:
             b.add("national_area", code, row.get("name", code), {
                 "code": code, "name": row.get("name"), "icb_code": row.get("parent_code"), "icb_name": row.get("parent_name"),
                 "cancer_alliance_code": row.get("cancer_alliance_code"), "cancer_alliance_name": row.get("cancer_alliance_name"),
@@ -98,9 +121,12 @@ def system_entities(summaries: list[dict[str, Any]], geography: Geography | None
             }, where, in_reference(code))
     senates: dict[tuple[str, str], list[str]] = defaultdict(list)
     for s in summaries:
+        foreign = [c["code"] for c in s["footprint"] if c["code"] not in areas]
         b.add("batch_ics", s["code"], s["name"], {
             "code": s["code"], "name": s["name"], "region": s["region"], "file": s["file"], "clinical_senate": s["clinical_senate"],
-            "cancer_alliance_code": s["cancer_alliance_code"],
+            "cancer_alliance_code": s["cancer_alliance_code"], "edition": s.get("edition") or "none",
+            "batch_edition": reference.id or "none", "as_at": s["as_at"], "foreign_codes": ", ".join(foreign) or None,
+            "foreign_code_count": len(foreign),
         }, s["file"], s["at"])
         by_alliance: dict[str, list[str]] = defaultdict(list)
         for claim in s["footprint"]:

@@ -68,6 +68,8 @@ def statuses(rules: list[Rule], entities: list[Entity], as_of: str) -> dict[tupl
                 status = "not_applicable"
             elif holds(rule.require, e, by_type):
                 status = "review" if rule.outcome == "review" else "pass"
+            elif rule.review_if is not None and holds(rule.review_if, e, by_type):
+                status = "review"
             else:
                 status = "fail"
             out[(rule.id, e.fact_id)] = status

@@ -20,7 +20,7 @@ def test_compliant_example_exits_0_with_a_readable_summary() -> None:
     proc = run_cli("check", "examples/compliant.yaml")
     assert proc.returncode == 0, proc.stderr
     assert "examples/compliant.yaml: NHS Greater Manchester Integrated Care (QOP), as of 2023-04-01" in proc.stdout
-    assert "112 results: 87 pass · 8 review · 17 not applicable" in proc.stdout
+    assert "427 results: 352 pass · 14 review · 61 not applicable" in proc.stdout
     assert "OK: nothing fails at or above 'required'." in proc.stdout
     assert "\x1b[" not in proc.stdout  # no colour when stdout is not a terminal
 
@@ -29,7 +29,7 @@ def test_non_compliant_example_exits_1_and_lists_each_failure_with_its_place() -
     proc = run_cli("check", "examples/non-compliant.yaml")
     assert proc.returncode == 1
     out = proc.stdout
-    assert out.count("FAIL  ") == 17
+    assert out.count("FAIL  ") == 20
     assert "FAIL  LTP-1.52-PCN-CLINICAL-DIRECTOR  [required, para 1.52]" in out
     assert "PCN U17992 Barrow and Millom PCN has no named clinical director." in out
     assert "PCN U17992 (Barrow and Millom PCN) at examples/non-compliant.yaml:52:5" in out
@@ -37,7 +37,7 @@ def test_non_compliant_example_exits_1_and_lists_each_failure_with_its_place() -
     assert "fix: Name the PCN's clinical director" in out
     assert 'The NHS Long Term Plan, para 1.52: "full engagement with primary care, including through a named accountable Clinical Director' in out
     assert "board member David Tennant-Hughes at examples/non-compliant.yaml:41:7" in out
-    assert "17 fail (13 required, 4 expected)" in out
+    assert "20 fail (16 required, 4 expected)" in out
     assert 'Long-term plan: key role for ICSs (Seamus Ward, 7 January 2019), para 5: "However, such changes must be financially neutral."' in out
 
 
@@ -69,14 +69,17 @@ def test_json_report_validates_against_the_report_schema(tmp_path: Path) -> None
     crashed_report = json.loads(crashed.stdout)
     assert [i["status"] for i in crashed_report["inputs"]] == ["checked", "error"], crashed.stderr
     jsonschema.Draft202012Validator(load_schema("report"), format_checker=jsonschema.FormatChecker()).validate(crashed_report)
-    system_kinds = {"national_area", "batch_ics", "batch_organisation", "batch_pcn"}
+    system_kinds = {"national_area", "batch_ics", "batch_organisation", "batch_pcn", "region_icb"}
     own = [r for r in report["results"] if r["subject"]["kind"] not in system_kinds]
-    assert sum(r["status"] == "fail" for r in own) == 17 and len(own) == 210
-    # Two North West submissions checked together: Cheshire and Merseyside's areas are gaps, 00T is claimed twice.
-    assert report["system"] == {"as_of": "2023-04-01", "reference_geography": "sicbl-icb-cancer-alliance-region-2022-07",
+    assert sum(r["status"] == "fail" for r in own) == 20 and len(own) == 549
+    # Two North West submissions checked together: 00T is claimed twice; Cheshire and Merseyside, which sent
+    # nothing, is one missing submission, not nine gaps.
+    assert report["system"] == {"as_of": "2023-04-01", "reference_geography": "sicbl-icb-cancer-alliance-region-2023-04",
                                 "submissions": 2, "regions": ["Y62"], "left_out": ["examples/invalid.yaml"], "superseded": [], "status": "checked", "problem": None}
     gaps = {r["subject"]["id"] for r in report["results"] if r["rule_id"] == "LTP-1.51-AREA-COVERED-ONCE" and r["status"] == "fail"}
-    assert gaps == {"00T", "01F", "01J", "01T", "01V", "01X", "02E", "12F", "27D", "99A"}
+    assert gaps == {"00T"}
+    absent = {r["subject"]["id"] for r in report["results"] if r["rule_id"] == "LTP-1.51-ICB-SUBMITTED" and r["status"] == "fail"}
+    assert absent == {"QYG"}
     assert report["rulesets"][0]["id"] == "ltp-2019" and len(report["rulesets"][0]["sha256"]) == 64
     assert report["inputs"][2]["problems"][0] == {
         "file": "examples/invalid.yaml", "line": 7, "column": 9, "field": "ics.code", "kind": "schema",

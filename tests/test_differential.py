@@ -16,22 +16,22 @@ from ics_rules.conditions import All, AnyOf, Count, FieldRef, FieldTest, Not
 from ics_rules.evaluation import Evaluator
 from ics_rules.facts import ENTITY_TYPES, Entity, build_entities
 from ics_rules.loading import parse_text
-from ics_rules.reference import geography_for
+from ics_rules.reference import reference_for
 from ics_rules.rulesets import Citation, Rule, Ruleset, load_ruleset
 from ics_rules.validation import validate_submission
 from conftest import REPO
 from reference_evaluator import statuses
 
 AS_OF = "2023-04-01"
-GEOGRAPHY = geography_for(AS_OF)
+GEOGRAPHY = reference_for(AS_OF)
 LTP = load_ruleset(REPO / "rulesets" / "ltp-2019.yaml")
 LTP_EVALUATOR = Evaluator(compile_rulesets([LTP]))
 
 ORG_TYPES = ["integrated_care_board", "ccg", "nhs_trust", "nhs_foundation_trust", "local_authority",
              "primary_care_network", "voluntary_sector", "independent_provider", "other"]
 TEXT = st.sampled_from(["Alpha", "Zoë Ødegård", 'Quote "q" \\ back', "NHS England and NHS Improvement", "NHS England", "x"])
-AREAS = sorted(GEOGRAPHY.areas)[:12] + ["99Z"]
-ALLIANCES = sorted({a["cancer_alliance_code"] for a in GEOGRAPHY.areas.values()})[:3]
+AREAS = sorted(GEOGRAPHY.geography.areas)[:12] + ["99Z"]
+ALLIANCES = sorted({a["cancer_alliance_code"] for a in GEOGRAPHY.geography.areas.values()})[:3]
 
 
 def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:

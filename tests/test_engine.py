@@ -12,7 +12,7 @@ from ics_rules.conditions import All, FieldTest, Not
 from ics_rules.evaluation import Evaluator
 from ics_rules.facts import ENTITY_TYPES, EntityType, build_entities
 from ics_rules.loading import load_file
-from ics_rules.reference import geography_for
+from ics_rules.reference import reference_for
 from ics_rules.rulesets import load_ruleset
 from conftest import EXAMPLES, REPO
 from reference_evaluator import statuses
@@ -64,7 +64,7 @@ def test_large_catalogues_are_split_below_the_fan_out_limit_and_stay_correct(wri
     assert len(compiled.chunks) == 3
     assert all(len(chunk) <= compiler.MAX_RULES_PER_TYPE for chunk in compiled.chunks)
     doc = load_file(EXAMPLES / "non-compliant.yaml")  # member_practice_count 0 on three PCNs, 3 on none
-    geography = geography_for("2023-04-01")
+    geography = reference_for("2023-04-01")
     results = Evaluator(compiled).evaluate(doc, "2023-04-01", geography)
     expected = statuses(list(ruleset.rules), build_entities(doc, geography, "2023-04-01"), "2023-04-01")
     got = {(r.rule_id, f"primary_care_network:{int(r.subject.pointer.rsplit('/', 1)[1])}"): r.status for r in results}
@@ -76,7 +76,7 @@ def test_state_is_deleted_after_every_document_beyond_the_live_state_limit() -> 
     compiled = compile_rulesets([load_ruleset(REPO / "rulesets" / "ltp-2019.yaml")])
     evaluator = Evaluator(compiled)
     doc = load_file(EXAMPLES / "non-compliant.yaml")
-    geography = geography_for("2023-04-01")
+    geography = reference_for("2023-04-01")
     first = evaluator.evaluate(doc, "2023-04-01", geography)
     for _ in range(1100):  # durable_rules allows 1,024 live states per ruleset
         evaluator.engine.run([e.fact() for e in build_entities(doc, geography, "2023-04-01")])
@@ -90,7 +90,7 @@ def test_an_engine_failure_is_reported_as_error_and_the_engine_recovers(monkeypa
     compiled = compile_rulesets([load_ruleset(REPO / "rulesets" / "ltp-2019.yaml")])
     evaluator = Evaluator(compiled)
     doc = load_file(EXAMPLES / "compliant.yaml")
-    geography = geography_for("2023-04-01")
+    geography = reference_for("2023-04-01")
     real = engine_module.durable_rules_engine.assert_facts
 
     def broken(handle: Any, payload: str) -> Any:
@@ -124,7 +124,7 @@ def test_an_action_error_swallowed_by_durable_rules_is_still_an_error(monkeypatc
         deleted.append((name, sid))
         return real_delete(name, sid)
     monkeypatch.setattr(engine.host, "delete_state", recording_delete)
-    results = evaluator.evaluate(doc, "2023-04-01", geography_for("2023-04-01"))
+    results = evaluator.evaluate(doc, "2023-04-01", reference_for("2023-04-01"))
     assert "pass" not in {r.status for r in results}
     assert any("action bookkeeping failed" in r.message for r in results)
     # the failed document's state is gone from every chunk's ruleset all the same
@@ -144,7 +144,7 @@ def test_plain_messages_filled_in_directly_read_exactly_as_jinja_renders_them(mo
     from ics_rules.templating import UNDEFINED, fill, plain_template, render
 
     compiled = compile_rulesets([load_ruleset(REPO / "rulesets" / "ltp-2019.yaml")])
-    geography = geography_for("2023-04-01")
+    geography = reference_for("2023-04-01")
     docs = [load_file(EXAMPLES / name) for name in ("compliant.yaml", "non-compliant.yaml")]
     summaries = [check_one(str(p), None, Evaluator(compiled))[2] for p in sorted((EXAMPLES / "national-faulty").glob("*.yaml"))]
 

@@ -22,7 +22,7 @@ from ics_rules.compiler import compile_rulesets
 from ics_rules.evaluation import Evaluator
 from ics_rules.loading import Document, parse_text
 from ics_rules.problems import InputError
-from ics_rules.reference import geography_for
+from ics_rules.reference import reference_for
 from ics_rules.rulesets import load_ruleset
 from ics_rules.system import summarise
 from ics_rules.validation import validate_submission
@@ -210,7 +210,7 @@ def check_valid(doc: Document) -> list[Any]:
     from ics_rules.facts import build_entities
 
     when = doc.data["ics"]["as_at"]
-    geography = geography_for(when)
+    geography = reference_for(when)
     results = EVALUATOR.evaluate(doc, when, geography)
     in_scope = Counter(e.type for e in build_entities(doc, geography, when))
     per_rule = Counter(r.rule_id for r in results)

@@ -18,7 +18,10 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's ics_rules (its reference data)
+
 AS_AT = "2023-04-01"
+MOSTLY = 0.5  # as ics_rules.referencing.MOSTLY: a district with this share of its area in an ICB is expected at a place
 RESIDENTS_PER_LSOA = 1600  # 2011 Census: about 53 million residents in 32,844 LSOAs in England
 FIRST = ["Amira", "Ben", "Chloe", "Dev", "Eleanor", "Farid", "Grace", "Harun", "Isla", "Jonah", "Keira", "Liam", "Maya",
          "Nikhil", "Olivia", "Pavel", "Queenie", "Rhys", "Sana", "Tobias", "Uma", "Victor", "Wen", "Yusuf", "Zara"]
@@ -64,6 +67,12 @@ class People:
 
 
 def build(data: Path) -> dict[str, dict[str, Any]]:
+    # The local authorities of the as-at date (after the April 2023 reorganisation in Cumbria, North
+    # Yorkshire and Somerset) come from the project's own reference data, built from the same files.
+    from ics_rules.reference import edition_for
+
+    edition = edition_for(AS_AT)
+    assert edition is not None
     lookup = read_rows(data / "derived" / "sicbl_icb_cancer_alliance_region_lookup.csv")
     icbs: dict[str, dict[str, Any]] = {}
     for row in lookup:
@@ -74,7 +83,7 @@ def build(data: Path) -> dict[str, dict[str, Any]]:
     trusts: dict[str, list[tuple[str, str]]] = defaultdict(list)
     with (data / "etr.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.reader(fh):
-            if not row[11]:  # open trusts only
+            if not row[11] or row[11] > AS_AT.replace("-", ""):  # trusts open on the as-at date
                 trusts[row[3]].append((row[0], title(row[1])))
     area_to_icb = {a: code for code, icb in icbs.items() for a in icb["areas"]}
     stp_file = "Clinical_Commissioning_Group_to_STP_and_NHS_England_(Region)_(April_2021)_Lookup_in_England.csv"
@@ -83,17 +92,19 @@ def build(data: Path) -> dict[str, dict[str, Any]]:
             icbs[area_to_icb[row["CCG21CDH"]]].setdefault("stps", {})[row["STP21CD"]] = row["STP21NM"]
     pcns: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for row in read_rows(data / "derived" / "ePCN_PCNDetails.csv"):
-        if not row["Close Date"] and row["Current Sub ICB Loc Code"] in area_to_icb:
+        open_then = row["Open Date"] <= AS_AT.replace("-", "") and (not row["Close Date"] or row["Close Date"] > AS_AT.replace("-", ""))
+        if open_then and row["Current Sub ICB Loc Code"] in area_to_icb:
             pcns[area_to_icb[row["Current Sub ICB Loc Code"]]].append((row["PCN Code"], title(row["PCN Name"])))
-    districts: dict[str, list[tuple[float, str, str]]] = defaultdict(list)
     lsoas: dict[str, int] = defaultdict(int)
     for row in read_rows(data / "derived" / "lad22_to_icb22_from_lsoa11_lookup.csv"):
-        districts[row["icb22_code_h"]].append((float(row["share_of_lad_lsoas"]) * int(row["lsoa11_count"]), row["ltla22_code"], row["ltla22_name"]))
         lsoas[row["icb22_code_h"]] += int(row["lsoa11_count"])
     out = {}
     for i, code in enumerate(sorted(icbs)):
-        out[code] = submission(icbs[code], sorted(trusts[code]), sorted(pcns[code])[:4],
-                               sorted(districts[code], reverse=True)[:2], lsoas[code] * RESIDENTS_PER_LSOA, People(i))
+        # Every PCN and trust of the ICB, and a place for every district or unitary authority with most
+        # of its area in it (the completeness rules check each against the reference data).
+        las = sorted(((row["icbs"][code], la, row["name"]) for la, row in edition.local_authorities.items()
+                      if row["icbs"].get(code, 0) >= MOSTLY), key=lambda t: (-t[0], t[2]))
+        out[code] = submission(icbs[code], sorted(trusts[code]), sorted(pcns[code]), las, lsoas[code] * RESIDENTS_PER_LSOA, People(i))
     return out
 
 
@@ -170,7 +181,12 @@ FAULTS = """Faults planted in this copy of examples/national (see README.md ther
 - QYG (Cheshire and Merseyside) claims 02M, moved from QE1's footprint: QYG is split across two
   Cancer Alliances, and 02M is no longer a gap or an overlap.
 - QE1 also names a Clinical Senate of its own, so 00T falls in two senates' footprints.
-- QWO (West Yorkshire) lists QOP's first PCN as its own, and QOP's first trust too.
+- QWO (West Yorkshire) lists QOP's first PCN as its own, and QOP's first trust too, claiming it as
+  hosted (`hosted: true`): QOP and QWO both claim it, and the ODS trust table says QOP hosts it.
+- QHM leaves out its last PCN, and QWO its last trust (with its contract) and its last place: the
+  completeness rules name each one.
+- QE1 lists North West Ambulance Service (RX7, hosted by QOP) with `hosted: false`, as an ICS it
+  serves would: no double claim. QYG lists it too without saying: the trust-host rule asks it to.
 """
 
 
@@ -184,12 +200,32 @@ def faulty(national: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     qop_pcn = out["QOP"]["primary_care_networks"][0]
     out["QWO"]["primary_care_networks"].append(dict(qop_pcn))
     qop_trust = next(o for o in out["QOP"]["organisations"] if o["type"].startswith("nhs_"))
-    out["QWO"]["organisations"].append(dict(qop_trust, id="borrowed-trust"))
+    out["QWO"]["organisations"].append(dict(qop_trust, id="borrowed-trust", hosted=True))
+    out["QHM"]["primary_care_networks"].pop()
+    qwo_trust = [o for o in out["QWO"]["organisations"] if o["type"].startswith("nhs_")][-2]
+    out["QWO"]["organisations"].remove(qwo_trust)
+    out["QWO"]["provider_contracts"] = [c for c in out["QWO"]["provider_contracts"] if c["provider"] != qwo_trust["id"]]
+    out["QWO"]["partnership_board"]["members"] = [m for m in out["QWO"]["partnership_board"]["members"] if m["organisation"] != qwo_trust["id"]]
+    out["QWO"]["capacity"]["clinical"]["drawn_from"] = [o for o in out["QWO"]["capacity"]["clinical"]["drawn_from"] if o != qwo_trust["id"]]
+    out["QWO"]["capacity"]["management"]["drawn_from"] = [o for o in out["QWO"]["capacity"]["management"]["drawn_from"] if o != qwo_trust["id"]]
+    out["QWO"]["ics"]["places"].pop()
+    ambulance = next(o for o in out["QOP"]["organisations"] if o.get("ods_code") == "RX7")
+    out["QE1"]["organisations"].append(dict(ambulance, id="nwas", hosted=False))
+    out["QYG"]["organisations"].append(dict(ambulance, id="nwas"))
+    for code in ("QE1", "QYG"):
+        out[code]["provider_contracts"].append({"id": f"{code}-NHSSC-2023-NWAS", "provider": "nwas", "commissioner": "icb",
+                                                "type": "nhs_standard_contract", "start": "2023-04-01", "end": "2028-03-31",
+                                                "collaboration_clause": out[code]["provider_contracts"][0]["collaboration_clause"]})
     out["QWO"]["provider_contracts"].append({"id": "QWO-NHSSC-2023-900", "provider": "borrowed-trust", "commissioner": "icb",
                                              "type": "nhs_standard_contract", "start": "2023-04-01", "end": "2028-03-31",
                                              "collaboration_clause": out["QWO"]["provider_contracts"][0]["collaboration_clause"]})
     return out
 
+
+MERGED = """# NHS Surrey and Sussex ICB (S9B9J), made on 1 April 2026 from Surrey Heartlands, Sussex and part of
+# Frimley, as at June 2026. The trusts, PCNs and local authorities that the reference data places in
+# Frimley's divided area are left out: the completeness rules give review for each, not a pass.
+"""
 
 HEADER = """# yaml-language-server: $schema=../../schemas/submission.schema.json
 # Generated by tools/build_national_examples.py from Open Government Licence data in ../shared/data
@@ -210,6 +246,44 @@ def write(folder: Path, subs: dict[str, dict[str, Any]], readme: str) -> None:
     (folder / "README.md").write_text(readme, encoding="utf-8")
 
 
+def build_2026(national: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """NHS Surrey and Sussex ICB (S9B9J), made on 1 April 2026 from Surrey Heartlands (QXU), Sussex (QNX)
+    and part of Frimley (QNQ), as at June 2026: its areas, trusts, PCNs and local authorities from the
+    project's reference data, where Frimley's division leaves some of them unsettled."""
+    from ics_rules.reference import reference_for
+    from ics_rules.referencing import assess
+
+    as_at = "2026-06-01"
+    ref = reference_for(as_at)
+    g = ref.geography
+    assert g is not None
+    code = "S9B9J"
+    icb = g.icbs[code]
+    stps = {s["code"]: s["name"] for p in ("QXU", "QNX") for s in national[p]["ics"]["predecessor_stps"]}
+    skeleton = {"format": "ics-submission/1", "ics": {"code": code, "as_at": as_at, "footprint": ref.icb_areas(code)}, "organisations": []}
+    found = assess(skeleton, ref)
+    people = People(2026)
+    trusts = [(t["code"], title(t["name"])) for t in found.expected_trusts if t["settled"]]
+    las = [(la["share_percent"], la["code"], la["name"]) for la in found.expected_local_authorities if la["settled"]]
+    pcns = [(p["code"], title(p["name"])) for p in found.expected_pcns if p["settled"]]
+    fresh = submission({"code": code, "name": icb["name"], "areas": ref.icb_areas(code), "alliance": ("", ""),
+                        "region": (icb["region_code"], g.regions[icb["region_code"]]["name"]),
+                        "stps": stps},
+                       sorted(trusts), sorted(pcns), las, national["QXU"]["ics"]["population"] + national["QNX"]["ics"]["population"], people)
+    fresh["ics"]["as_at"] = as_at
+    for o in fresh["organisations"]:
+        if "operating_plan" in o:
+            o["operating_plan"] = {"year": "2026/27", "agreed": "2026-03-30"}
+    for c in fresh["provider_contracts"]:
+        c.update(id=c["id"].replace("2023", "2026"), start="2026-04-01", end="2031-03-31")
+    # No Cancer Alliance mapping of the April 2026 geography is published in the data: the alliance is
+    # the one its predecessors shared, and the footprint rule says it cannot check it.
+    fresh["cancer_alliance"] = national["QXU"]["cancer_alliance"]
+    fresh["system_objectives"]["agreed_on"] = "2026-03-16"
+    fresh["finance"]["system_plan"] = {"year": "2026/27", "submitted": "2026-03-30"}
+    return fresh
+
+
 def main(data: str, examples: str) -> None:
     national = build(Path(data))
     assert len(national) == 42, len(national)
@@ -217,6 +291,9 @@ def main(data: str, examples: str) -> None:
           "# National example: 42 ICSs, April 2023\n\nOne submission per ICB of the 2022 geography, built by "
           "`tools/build_national_examples.py`; together they cover every sub-ICB location exactly once.\n\n" + HEADER.replace("# ", "").replace("#\n", "\n"))
     write(Path(examples) / "national-faulty", faulty(national), "# National example with faults\n\n" + FAULTS)
+    merged = build_2026(national)
+    text = yaml.safe_dump(merged, sort_keys=False, allow_unicode=True, width=140, default_flow_style=None)
+    (Path(examples) / "merged-icb-2026.yaml").write_text(HEADER.replace("../../schemas", "../schemas") + MERGED + text, encoding="utf-8")
 
 
 if __name__ == "__main__":
