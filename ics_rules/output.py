@@ -149,7 +149,7 @@ def why_not(output: str, reads: Iterable[str | Path], checked_directories: Itera
     for data in read_locations():
         if _within(target, data) or _within(data, target):
             return (f"{output} is, holds or lies in {data}, which ics-rules reads (rulesets, schemas, templates, reference "
-                    "data); choose another place")
+                    "data, the bundled examples its rule tests start from); choose another place")
     for folder in checked_directories:
         if _within(target, Path(os.path.realpath(folder))):
             return f"{output} lies inside {folder}, which is being checked: the next check would read the report as a submission"
