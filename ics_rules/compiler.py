@@ -40,6 +40,15 @@ REFERENCE_TABLES: dict[str, frozenset[str]] = {
     "expected_local_authority": frozenset({"local_authorities"}), "national_area": frozenset({"areas"}),
     "region_icb": frozenset({"icbs"}),
 }
+# Fields the reference stage fills in from the geography in force: a rule that reads one cannot be
+# evaluated outside every edition's dates (it would fail everything, or pass nothing, for no reason).
+REFERENCE_FIELDS: dict[str, frozenset[str]] = {name: frozenset({"areas"}) for name in (
+    "icb_known", "icb_note", "missing_area_count", "missing_areas", "code_current", "reference_status", "reference_icb",
+    "host_icb", "host_settled")}
+
+
+def _reference_tables(fields: set[str]) -> set[str]:
+    return set().union(*(REFERENCE_FIELDS.get(f, frozenset()) for f in fields))
 
 
 class CompileError(ValueError):
@@ -242,6 +251,7 @@ class _RuleCompiler:
             return PNot(self.plan(cond.item, entity))
         assert isinstance(cond, Count)
         self.counted.append(cond.of)
+        self.reference_fields |= _reference_tables(fields_of(cond.where))
         if cond.of == "reference_area":
             read = {rf for rf, _ in cond.on} | fields_of(cond.where)
             self.reference_fields |= {"cancer_alliances" if f.startswith("cancer_alliance") else "areas" for f in read}
@@ -302,6 +312,7 @@ def compile_rulesets(rulesets: list[Ruleset]) -> CompiledRulesets:
             require = rc.plan(rule.require, rule.scope)
             review_if = rc.plan(rule.review_if, rule.scope) if rule.review_if is not None else None
             rc.reference_fields |= REFERENCE_TABLES.get(rule.scope, frozenset())
+            rc.reference_fields |= _reference_tables(fields_of(rule.require) | fields_of(rule.when) | fields_of(rule.review_if))
             compiled.append(CompiledRule(rule, when, require, tuple(rc.mine), frozenset(rc.reference_fields),
                                          tuple(sorted(fields_of(rule.require) | fields_of(rule.when) | fields_of(rule.review_if))),
                                          review_if, tuple(dict.fromkeys(rc.counted))))

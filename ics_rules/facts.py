@@ -101,7 +101,7 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in [
         "control_total_change_count": "integer", "control_total_net_change_thousands": "integer",
         "code_as_written": "string", "icb_known": "boolean", "icb_note": "string", "reference_edition": "string",
         "pcn_reference": "string", "expected_pcn_count": "integer", "expected_trust_count": "integer",
-        "named_local_authority_count": "integer",
+        "named_local_authority_count": "integer", "missing_area_count": "integer", "missing_areas": "string",
     }, {
         "organisation": _IN_ICS, "board_member": _IN_ICS, "primary_care_network": _IN_ICS,
         "provider_contract": _IN_ICS, "footprint_area": _IN_ICS, "place": _IN_ICS, "system_objective": _IN_ICS,
@@ -135,7 +135,7 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in [
     }),
     EntityType("footprint_area", "area", {
         "ics": "string", "code": "string", "ics_code": "string", "ics_region": "string", "ics_cancer_alliance_code": "string",
-        "code_as_written": "string", "note": "string",
+        "code_as_written": "string", "note": "string", "code_current": "boolean",
     }, {"reference_area": {"code": "code"}}),
     EntityType("place", "place", {
         "ics": "string", "name": "string", "local_authority": "string", "local_authority_name": "string",
@@ -312,6 +312,8 @@ def build_entities(doc: Document, reference: Reference, as_of: str) -> list[Enti
         "pcn_reference": f"ePCN as published {reference.pcns.published}",
         "expected_pcn_count": len(found.expected_pcns), "expected_trust_count": len(found.expected_trusts),
         "named_local_authority_count": sum(1 for la in found.expected_local_authorities if la["named"]),
+        "missing_area_count": len(found.missing_areas) if found.icb_known else None,
+        "missing_areas": ", ".join(f"{a} ({geography.areas[a]['name']})" for a in found.missing_areas) if geography else None,
     })
     checks = {}
     for i, (o, chk) in enumerate(zip(data.get("organisations", []), found.organisations, strict=True)):
@@ -356,7 +358,8 @@ def build_entities(doc: Document, reference: Reference, as_of: str) -> list[Enti
         row = geography.areas.get(area) if geography else None
         add("footprint_area", i, area, (row or {}).get("name", area), f"/ics/footprint/{i}", {
             "ics": code, "code": area, "ics_code": code, "ics_region": values["region"], "ics_cancer_alliance_code": alliance,
-            "code_as_written": written, "note": None if row else (reference.gap() if geography is None else reference.ceased(area)),
+            "code_as_written": written, "code_current": reference.current(written),
+            "note": None if row and reference.current(written) else (reference.gap() if geography is None else reference.ceased(written)),
         })
     for i, p in enumerate(ics.get("places", [])):
         la = orgs.get(p["local_authority"], {})

@@ -45,6 +45,7 @@ class Findings:
     expected_pcns: list[dict[str, Any]] = field(default_factory=list)
     expected_trusts: list[dict[str, Any]] = field(default_factory=list)
     expected_local_authorities: list[dict[str, Any]] = field(default_factory=list)
+    missing_areas: list[str] = field(default_factory=list)  # sub-ICB locations of the ICB not in the footprint
 
 
 def _pct(share: float) -> int:
@@ -98,13 +99,17 @@ def _commissioner(ref: Reference, o: dict[str, Any], icb: str) -> OrgCheck:
     if not code:
         return OrgCheck("unconfirmed", "it has no ODS code, so it cannot be confirmed as a commissioner")
     if o["type"] == "integrated_care_board":
-        row = ref.icb(code)
+        row = ref.icb(code) if ref.current(o.get("ods_code")) else None
+        if row is not None and code != icb:
+            return OrgCheck("contradicted", f"{code} is {row['name']}, another ICS's ICB, not this ICS's ({icb})", row["name"])
         if row is not None:
             return OrgCheck("confirmed", None, row["name"])
         return OrgCheck("unknown", ref.ceased(code) or f"{code} is not an ICB in the reference geography in force on {ref.as_of} ({ref.id or 'none'})")
     if ref.as_of >= CCGS_ABOLISHED:
         return OrgCheck("contradicted", f"CCGs were abolished on {CCGS_ABOLISHED}; {code} is not a CCG on {ref.as_of}")
     row = ref.area(code)
+    if row is not None and row["parent_code"] != icb:
+        return OrgCheck("contradicted", f"{code} is {row['name']}, a CCG of {row['parent_code']}, not of this ICS ({icb})", row["name"])
     if row is not None:
         return OrgCheck("confirmed", None, row["name"])
     return OrgCheck("unknown", f"{code} is not a CCG in the reference geography in force on {ref.as_of} ({ref.id or 'none'})")
@@ -114,10 +119,13 @@ def _pcn_org(ref: Reference, o: dict[str, Any], icb: str) -> OrgCheck:
     code = o.get("ods_code")
     if not code:
         return OrgCheck("unconfirmed", "it has no ODS code, so it cannot be confirmed as a primary care network")
-    row = ref.pcns.rows.get(code)
-    if row is None:
-        return OrgCheck("unknown", f"{code} is not a primary care network in ePCN ({ref.pcns.id})")
-    return OrgCheck("confirmed", None, row["name"])
+    listed = _listed_pcn(ref, {"code": code}, icb)
+    status = listed["reference_status"]
+    if status == "in_icb":
+        return OrgCheck("confirmed", None, listed["reference_name"])
+    if status == "unsettled":
+        return OrgCheck("unconfirmed", listed["reference_note"], listed.get("reference_name"))
+    return OrgCheck("unknown" if status == "unknown" else "contradicted", listed["reference_note"], listed.get("reference_name"))
 
 
 def _practice(ref: Reference, o: dict[str, Any], icb: str) -> OrgCheck:
@@ -130,8 +138,18 @@ def _practice(ref: Reference, o: dict[str, Any], icb: str) -> OrgCheck:
     return OrgCheck("unknown", f"{code} is not a member practice of any PCN in ePCN ({ref.pcns.id})")
 
 
-_CHECKS = {"nhs_trust": _trust, "nhs_foundation_trust": _trust, "local_authority": _local_authority,
-           "integrated_care_board": _commissioner, "ccg": _commissioner, "primary_care_network": _pcn_org, "gp_practice": _practice}
+def _needs_geography(check: Any) -> Any:
+    """Outside every geography edition an ICB, CCG, district or PCN code cannot be placed: unconfirmed."""
+    def checked(ref: Reference, o: dict[str, Any], icb: str) -> OrgCheck:
+        if ref.geography is None:
+            return OrgCheck("unconfirmed", ref.gap())
+        return check(ref, o, icb)
+    return checked
+
+
+_CHECKS = {"nhs_trust": _trust, "nhs_foundation_trust": _trust, "local_authority": _needs_geography(_local_authority),
+           "integrated_care_board": _needs_geography(_commissioner), "ccg": _needs_geography(_commissioner),
+           "primary_care_network": _needs_geography(_pcn_org), "gp_practice": _practice}
 
 
 def _listed_pcn(ref: Reference, p: dict[str, Any], icb: str) -> dict[str, Any]:
@@ -167,8 +185,8 @@ def assess(data: dict[str, Any], ref: Reference) -> Findings:
     """The reference stage's findings for one validated submission."""
     ics = data["ics"]
     icb = canonical(ics["code"]) or ics["code"]
-    known = ref.icb(icb) is not None
-    note = None if known else (ref.gap() if ref.geography is None else ref.ceased(icb)
+    known = ref.icb(icb) is not None and ref.current(ics["code"])
+    note = None if known else (ref.gap() if ref.geography is None else ref.ceased(ics["code"])
                                or f"{ics['code']} is not an ICB in the reference geography in force on {ref.as_of} ({ref.id})")
     found = Findings(icb, canonical(ics.get("region")), known, note)
     for o in data.get("organisations", []):
@@ -176,6 +194,8 @@ def assess(data: dict[str, Any], ref: Reference) -> Findings:
         found.organisations.append(check(ref, o, icb) if check else OrgCheck("unchecked"))
     found.pcns = [_listed_pcn(ref, p, icb) for p in data.get("primary_care_networks", [])]
     if known:
+        listed = {canonical(a) for a in ics.get("footprint", [])}
+        found.missing_areas = [a for a in ref.icb_areas(icb) if a not in listed]
         _expected(found, data, ref, icb)
     return found
 
@@ -207,7 +227,12 @@ def _expected(found: Findings, data: dict[str, Any], ref: Reference, icb: str) -
     if "local_authorities" not in ref.provides:
         return
     orgs = {o["id"]: o for o in data.get("organisations", [])}
-    named = {orgs.get(p["local_authority"], {}).get("ons_code") for p in data["ics"].get("places", [])}
+    # A place names a local authority only through an organisation declared one whose code is confirmed
+    # (a charity given a council's ONS code names nothing).
+    checks = dict(zip((o["id"] for o in data.get("organisations", [])), found.organisations, strict=True))
+    named = {orgs[p["local_authority"]].get("ons_code") for p in data["ics"].get("places", [])
+             if p["local_authority"] in orgs and orgs[p["local_authority"]]["type"] == "local_authority"
+             and checks[p["local_authority"]].check in ("confirmed", "unconfirmed")}
     county = any(c and c.startswith("E10") for c in named)
     for code, row in g.local_authorities.items():
         share = row["icbs"].get(icb, 0.0)

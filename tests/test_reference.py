@@ -188,3 +188,56 @@ def test_the_reference_builder_without_shared_data_says_so_in_one_line(tmp_path:
                           cwd=REPO, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+# ---- an adversary's attempts at false passes and false failures (each failed before its fix) ----------
+
+def test_a_council_code_on_an_organisation_of_another_type_names_no_local_authority(tmp_path: Path) -> None:
+    sub = copy.deepcopy(COMPLIANT)
+    council = next(o for o in sub["organisations"] if o["id"] == "manchester-cc")
+    council["type"] = "voluntary_sector"
+    by = _check(tmp_path, sub)
+    places = by[("LTP-1.51-PLACES-LOCAL-AUTHORITIES", "QOP")]
+    assert places.status == "fail" and "Manchester (E08000003, 100%)" in places.message
+
+
+def test_a_footprint_that_leaves_out_areas_of_its_icb_fails(tmp_path: Path) -> None:
+    sub = copy.deepcopy(COMPLIANT)
+    sub["ics"]["footprint"] = ["14L"]
+    result = _check(tmp_path, sub)[("LTP-1.51-FOOTPRINT-COMPLETE", "QOP")]
+    assert result.status == "fail" and "leaves out 9 of its ICB's areas" in result.message
+
+
+def test_another_icb_or_a_foreign_or_closed_pcn_is_not_confirmed_for_the_board(tmp_path: Path) -> None:
+    closed = next(code for code, row in reference_for("2023-04-01").pcns.rows.items() if row.get("close"))
+    for org_id, code, words in (("gm-icb", "QE1", "another ICS's ICB"), ("ardwick-pcn", "U00070", "not this ICS"),
+                                ("ardwick-pcn", closed, "closed on")):
+        sub = copy.deepcopy(COMPLIANT)
+        next(o for o in sub["organisations"] if o["id"] == org_id)["ods_code"] = code
+        by = _check(tmp_path, sub)
+        kind = by[("LTP-1.52-ORGANISATION-KIND", org_id)]
+        assert kind.status == "fail" and words in kind.message, (code, kind.message)
+        board = "LTP-1.52-BOARD-COMMISSIONERS" if org_id == "gm-icb" else "LTP-1.52-BOARD-PCNS"
+        assert by[(board, "QOP")].status == "fail", code
+
+
+def test_an_ons_code_of_an_earlier_edition_is_not_taken_for_todays_boundary(tmp_path: Path) -> None:
+    sub = copy.deepcopy(COMPLIANT)
+    sub["ics"]["code"] = "E54000007"  # Greater Manchester's STP code of April 2021
+    sub["ics"]["footprint"] = [f if f != "01Y" else "E38000182" for f in sub["ics"]["footprint"]]  # Tameside and Glossop CCG
+    by = _check(tmp_path, sub)
+    known = by[("LTP-1.51-ICS-KNOWN", "QOP")]
+    assert known.status == "fail" and "E54000007 is an ONS code of another edition" in known.message
+    area = by[("LTP-1.51-FOOTPRINT-IN-ICS", "01Y")]
+    assert area.status == "fail" and "E38000182 is an ONS code of another edition" in area.message
+    assert by[("LTP-1.52-PCNS-LISTED", "QOP")].status == "review"
+
+
+def test_outside_every_edition_the_geography_rules_are_errors_not_failures(tmp_path: Path) -> None:
+    by = _check(tmp_path, COMPLIANT, as_of="2027-04-01")
+    for rule in ("LTP-1.51-ICS-KNOWN", "LTP-1.52-PCN-KNOWN", "LTP-1.51-FOOTPRINT-COMPLETE", "LTP-1.52-PCNS-LISTED"):
+        statuses = {r.status for (rid, _), r in by.items() if rid == rule}
+        assert statuses == {"error"}, (rule, statuses)
+    kinds = {r.status for (rid, _), r in by.items() if rid == "LTP-1.52-ORGANISATION-KIND"}
+    assert "fail" not in kinds and "review" in kinds
+    assert by[("LTP-1.52-BOARD-COMMISSIONERS", "QOP")].status == "review"

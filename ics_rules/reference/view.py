@@ -100,6 +100,16 @@ class Reference:
         g = self.geography
         return g.regions.get(canonical(code) or "") if g and code else None
 
+    def current(self, code: str | None) -> bool:
+        """Whether a code as written is a code of this edition: its ODS code, or the ONS code it has in
+        this edition (an ONS code of another edition names a boundary that no longer holds)."""
+        g = self.geography
+        if g is None or not code:
+            return False
+        ods = canonical(code)
+        row = g.icbs.get(ods or "") or g.areas.get(ods or "") or g.regions.get(ods or "")
+        return row is not None and (code == ods or row.get("ons_code") == code)
+
     def icb_areas(self, icb: str | None) -> list[str]:
         g, code = self.geography, canonical(icb)
         return sorted(a for a, row in g.areas.items() if row["parent_code"] == code) if g and code else []
@@ -107,8 +117,14 @@ class Reference:
     def ceased(self, code: str | None) -> str | None:
         """Why a code known to some edition is not in this one, naming its successors where recorded."""
         g, ods = self.geography, canonical(code)
-        if g is None or not ods or ods in g.icbs or ods in g.areas or ods in g.regions:
+        if g is None or not ods or not code:
             return None
+        row = g.icbs.get(ods) or g.areas.get(ods) or g.regions.get(ods)
+        if row is not None:
+            if self.current(code):
+                return None
+            return (f"{code} is an ONS code of another edition; in {g.id} {ods} ({row.get('name') or row.get('parent_name')}) "
+                    f"is {row.get('ons_code')}, and its boundary may differ")
         name = name_of(ods)
         if name is None:
             return None
