@@ -1,6 +1,7 @@
 """The library entry points: load, validate, build facts, evaluate, report, in that order."""
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -27,16 +28,40 @@ SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:
-    """Files as given; directories become the submissions inside them (sorted); '-' is standard input."""
+    """Files as given; directories become the submissions inside them (sorted); '-' is standard input.
+
+    Inside a directory, anything that could be a submission but is not a plain file or folder (a
+    dangling link, a link to a device or FIFO, a link to a folder, which is not followed, a folder that
+    cannot be read) is kept in the list, so that reading it reports why it was not checked."""
     out: list[str] = []
     for p in paths:
         path = Path(p)
         if p != "-" and path.is_dir():
-            found = sorted(str(f) for f in path.rglob("*") if f.suffix.lower() in SUBMISSION_SUFFIXES and f.is_file())
+            found = sorted(_walk(path))
             out.extend(found or [p])  # an empty directory is reported as a problem below
         else:
             out.append(p)
     return out
+
+
+def _walk(folder: Path) -> list[str]:
+    found: list[str] = []
+    pending = [folder]
+    while pending:
+        here = pending.pop()
+        try:
+            entries = list(os.scandir(here))
+        except OSError:
+            found.append(str(here))  # unreadable: reading it says so
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(Path(entry.path))
+            elif entry.is_symlink() and os.path.isdir(entry.path):
+                found.append(entry.path)  # a link to a folder is not followed, and is reported
+            elif Path(entry.name).suffix.lower() in SUBMISSION_SUFFIXES:
+                found.append(entry.path)  # a plain file, or anything else with that name: reading it tells
+    return found
 
 
 def traceability(ruleset_paths: Iterable[str | Path] | None = None) -> list[tuple[Ruleset, "Matrix", list[Problem]]]:

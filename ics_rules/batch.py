@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -54,10 +55,43 @@ def _describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def _worker(conn: Connection, ruleset_paths: list[str] | None, keep: "ResultFilter | None") -> None:
-    """Compile the rules once, then answer tasks until told to stop (a None task). Ctrl-C is the parent's
-    to handle: a worker ignores it rather than print a traceback of whatever it was checking."""
+def _die_with_parent(parent_pid: int, inherited: list[Connection]) -> None:
+    """A worker must not outlive the batch, however the parent goes (SIGTERM from a CI runner, SIGKILL):
+    it closes the parent's ends of every pipe it inherited (so its own reads see end-of-file), and on
+    Linux asks the kernel to kill it when the parent dies."""
+    for end in inherited:
+        end.close()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _receive(conn: Connection) -> Any:
+    """The next task, or None (stop) when the parent has gone and the pipe is closed."""
+    try:
+        return conn.recv()
+    except (EOFError, OSError):
+        return None
+
+
+def _worker(conn: Connection, ruleset_paths: list[str] | None, keep: "ResultFilter | None",
+            parent_pid: int | None = None, inherited: list[Connection] | None = None) -> None:
+    """Compile the rules once, then answer tasks until told to stop (a None task) or the parent goes.
+    Ctrl-C is the parent's to handle: a worker ignores it rather than print a traceback of whatever it
+    was checking."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if parent_pid is not None:
+        _die_with_parent(parent_pid, inherited or [])
     from .checking import check_one, compile_rules
     from .reference import reference_for
     from .packing import pack
@@ -74,12 +108,12 @@ def _worker(conn: Connection, ruleset_paths: list[str] | None, keep: "ResultFilt
 
         evaluator = Evaluator(compiled)
     except EngineUnavailable as exc:  # every task gets the reason, and the parent stops the run with it
-        while conn.recv() is not None:
+        while _receive(conn) is not None:
             conn.send(exc)
         return
     crash_on = os.environ.get(CRASH_ENV)
     while True:
-        task = conn.recv()
+        task = _receive(conn)
         if task is None:
             return
         kind, payload = task
@@ -138,7 +172,10 @@ class WorkerPool:
 
     def _start(self) -> tuple[Any, Connection]:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=_worker, args=(child, self.ruleset_paths, self.keep), daemon=True)
+        # The parent's ends a forked worker holds copies of (a spawned one inherits none).
+        inherited = [parent, *(c for _, c in self.workers)] if self.context.get_start_method() == "fork" else []
+        process = self.context.Process(target=_worker, args=(child, self.ruleset_paths, self.keep, os.getpid(), inherited),
+                                        daemon=True)
         process.start()
         child.close()
         return process, parent

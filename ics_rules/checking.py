@@ -2,6 +2,7 @@
 that the library API (api.py) and the batch workers (batch.py) both call, so neither imports the other."""
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -26,7 +27,13 @@ def _read(path: str, stdin: bytes | None = None) -> Document:
     if path == "-":
         return parse_text("<stdin>", stdin if stdin is not None else read_limited(sys.stdin.buffer))
     if Path(path).is_dir():
-        raise InputError([Problem(file=path, message="directory holds no .yaml, .yml or .json submissions", kind="io")])
+        if os.path.islink(path):
+            why = "a link to a folder, which a folder's check does not follow; give the folder itself to check it"
+        elif not os.access(path, os.R_OK | os.X_OK):
+            why = "a folder that cannot be read (permission denied); nothing in it was checked"
+        else:
+            why = "directory holds no .yaml, .yml or .json submissions"
+        raise InputError([Problem(file=path, message=why, kind="io")])
     return load_file(path)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
+import stat
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,10 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 4 * 1024 * 1024
 MAX_NODES = 250_000
 MAX_DEPTH = 100
+
+
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+MAX_DIGITS = 4300  # Python's own limit on converting text to int (sys.get_int_max_str_digits)
 
 
 class _PositionLoader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -153,6 +159,8 @@ class _Walker:
             return [self.walk(item, join_pointer(pointer, i), depth + 1) for i, item in enumerate(node.value)]
         if not self.keep_values:
             return None
+        if node.tag in (_INT_TAG, _FLOAT_TAG):
+            self._check_number(node)
         try:
             value = self.loader.construct_object(node)
         except yaml.YAMLError as exc:
@@ -161,6 +169,27 @@ class _Walker:
         if isinstance(value, float) and not math.isfinite(value):
             raise self._fail(node, f"'{node.value}' is not a finite number; write a number")
         return value
+
+
+    def _check_number(self, node: Any) -> None:
+        """One reading of numbers, YAML 1.2's (what editors use), and no number the two readings would
+        take differently: a leading zero (YAML 1.1's octal: 010 is 8), base 60 (1:20 is 80), binary,
+        digits grouped with '_'; nor one of more than 4,300 digits, which Python will not convert."""
+        text = str(node.value)
+        digits = text.lstrip("+-").lower()
+        why = None
+        if "_" in digits:
+            why = "digits grouped with '_' make a number only in YAML 1.1"
+        elif ":" in digits:
+            why = "it is a base-60 number in YAML 1.1 (1:20 is 80) and text in YAML 1.2"
+        elif digits.startswith("0b"):
+            why = "it is a binary number in YAML 1.1 only"
+        elif node.tag == _INT_TAG and len(digits) > 1 and digits.startswith("0") and not digits.startswith("0x"):
+            why = "with its leading zero YAML 1.1 reads it as octal (010 is 8) and YAML 1.2 as decimal"
+        if why:
+            raise self._fail(node, f"'{text}' is ambiguous: {why}; quote it, or write the number plainly")
+        if len(digits) > MAX_DIGITS:
+            raise self._fail(node, f"a number of {len(digits):,} digits; a number may have at most {MAX_DIGITS:,}")
 
 
 def _yaml_reason(exc: yaml.YAMLError, lines: _Lines) -> str:
@@ -354,6 +383,9 @@ def _json_value_error(path: str, text: str, exc: ValueError) -> InputError:
         _compose(path, text, keep_values=False)  # JSON is YAML: duplicate keys come back with both lines
     except InputError as found:
         return found
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|(-?\d{%d,})' % (MAX_DIGITS + 1), text):
+        if match.group(1):
+            return _syntax(path, text, match.start(), f"a number of {len(match.group(1).lstrip('-')):,} digits; a number may have at most {MAX_DIGITS:,}")
     for match in re.finditer(r'"(?:[^"\\]|\\.)*"|(-?\d+(?:\.\d+)?[eE][-+]?\d+|\bNaN\b|-?\bInfinity\b)', text):
         literal = match.group(1)  # None for a string, skipped whole
         if literal and (literal in ("NaN", "Infinity", "-Infinity") or not math.isfinite(float(literal))):
@@ -386,9 +418,38 @@ def parse_text(path: str, raw: bytes) -> Document:
             raise
         except InputError:  # JSON that YAML cannot read (a DEL character in a string): no positions
             positions, key_positions = {}, {}
+        _refuse_surrogates(path, data, positions)
         return Document(path, data, digest, positions, key_positions)
     data, walker = _compose(path, text, keep_values=True)
+    _refuse_surrogates(path, data, walker.positions)
     return Document(path, data, digest, walker.positions, walker.key_positions)
+
+
+def _refuse_surrogates(path: str, data: Any, positions: dict[str, tuple[int, int]]) -> None:
+    """A lone surrogate ("\\ud800" escaped in JSON or YAML) is no character: nothing can print or
+    encode it, so it is refused where it was written rather than crashing a report later."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        pointer, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = join_pointer(pointer, key)
+                if _SURROGATE.search(key):
+                    raise _surrogate(path, child, positions)
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((join_pointer(pointer, i), item) for i, item in enumerate(value))
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            raise _surrogate(path, pointer, positions)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate(path: str, pointer: str, positions: dict[str, tuple[int, int]]) -> InputError:
+    line, column = positions.get(pointer, (None, None))
+    return InputError([Problem(file=path, line=line, column=column, field=pointer.strip("/").replace("/", "."), kind="syntax", message=(
+        "a lone surrogate escape (\\ud800 to \\udfff without its pair) is not a character; remove it"))])
 
 
 def _too_large(path: str, raw: bytes) -> InputError:
@@ -407,10 +468,18 @@ def load_file(path: str | Path, display: str | None = None) -> Document:
     """Read and parse one file; `display` is the name shown in messages (defaults to the path)."""
     name = display or str(path)
     try:
-        with open(path, "rb") as fh:
+        # Opened without waiting (a FIFO with no writer would block for ever), then refused unless it is
+        # a plain file: a FIFO, device or socket is not a submission.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                kind = "FIFO" if stat.S_ISFIFO(mode) else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "socket or other special file"
+                raise InputError([Problem(file=name, kind="io", message=f"is a {kind}, not a file; only files are checked")])
             raw = read_limited(fh)
     except FileNotFoundError:
-        raise InputError([Problem(file=name, message="no such file", kind="io")]) from None
+        why = "a link whose target does not exist" if os.path.islink(path) else "no such file"
+        raise InputError([Problem(file=name, message=why, kind="io")]) from None
     except IsADirectoryError:
         raise InputError([Problem(file=name, message="is a directory, not a file", kind="io")]) from None
     except OSError as exc:

@@ -80,19 +80,57 @@ def inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=None)
+def ecma_pattern(pattern: str) -> "re.Pattern[str]":
+    """A schema pattern as JSON Schema means it (ECMA-262): `$` is the end of the text. Python's `$`
+    also matches before a final newline, so "R0A\\n" would pass `^R[A-Z0-9]{2}$`; here it is `\\Z`."""
+    out, in_class, escaped = [], False, False
+    for ch in pattern:
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            out.append(ch)
+            escaped = True
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+        elif ch == "]":
+            in_class = False
+            out.append(ch)
+        else:
+            out.append("\\Z" if ch == "$" and not in_class else ch)
+    return re.compile("".join(out))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    from jsonschema import ValidationError
+
+    if validator.is_type(instance, "string") and not ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@lru_cache(maxsize=None)
 def validator(name: str) -> "Draft202012Validator":
     """jsonschema is loaded here, when something is first validated: a batch's parent process, checking
     an unchanged ruleset, never needs it (its workers validate the submissions)."""
-    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema import Draft202012Validator, FormatChecker, validators
 
-    return Draft202012Validator(inline_definitions(load_schema(name)), format_checker=FormatChecker())
+    strict = validators.extend(Draft202012Validator, {"pattern": _pattern})
+    return strict(inline_definitions(load_schema(name)), format_checker=FormatChecker())
+
+
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: control and other unprintable characters as escapes (a newline
+    as \\n), so a value cannot break the line it is reported on."""
+    text = str(value)
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (YAML reads an unquoted yes, no, on or off as true or false: quote it if you meant text)"
     if isinstance(value, str):
-        return f"text '{value}'"
+        return f"text '{_shown(value)}'"
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if value is None:
@@ -134,9 +172,9 @@ def _problems_for(error: "ValidationError", doc: Document) -> list[Problem]:
         return [doc.problem(pointer, "must not be empty")]
     if v == "pattern":
         desc = schema.get("description", "")
-        return [doc.problem(pointer, f"'{inst}' is not in the right format: {desc}".rstrip(": "))]
+        return [doc.problem(pointer, f"'{_shown(inst)}' is not in the right format: {desc}".rstrip(": "))]
     if v == "format":
-        return [doc.problem(pointer, f"'{inst}' is not a valid {error.validator_value} (YYYY-MM-DD)")]
+        return [doc.problem(pointer, f"'{_shown(inst)}' is not a valid {error.validator_value} (YYYY-MM-DD)")]
     if v == "enum":
         return [doc.problem(pointer, f"{_describe(inst)} is not allowed; use one of: {', '.join(map(str, error.validator_value))}")]
     if v == "const":

@@ -199,4 +199,6 @@ def test_nesting_and_size_past_pyyaml_s_own_limits_stop_at_ics_rules_limits_quic
 
     started = time.perf_counter()
     assert problems_of("s.yaml", raw) == [expected]
-    assert time.perf_counter() - started < 5
+    # Not a speed target (bench/ has those): a bound that tells "stops at its own limit" (about 2 to 5 s
+    # for the 250,000-value case on a loaded machine) from "scans for minutes".
+    assert time.perf_counter() - started < 30

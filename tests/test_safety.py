@@ -451,3 +451,70 @@ def test_every_jinja2_environment_is_sandboxed() -> None:
     assert isinstance(templating._environment(), SandboxedEnvironment) and isinstance(html._environment(), SandboxedEnvironment)
     # the text renderer builds its own per report: no module may build any other kind
     assert not [p for p in (REPO / "ics_rules").rglob("*.py") if re.search(r"(?<!Sandboxed)Environment\(", p.read_text())]
+
+
+# ---- hostile input, round two: paths that are not files, and workers that outlive their parent ----
+
+def test_a_fifo_given_as_a_submission_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(fifo)
+    for target in (fifo, link):
+        proc = subprocess.run([sys.executable, "-m", "ics_rules", "check", str(target)], cwd=REPO, capture_output=True,
+                              text=True, timeout=60)
+        assert proc.returncode == 2 and "is a FIFO, not a file; only files are checked" in proc.stdout + proc.stderr
+
+
+def test_a_batch_reports_every_path_it_does_not_check(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    (subs / "inner").mkdir(parents=True)
+    shutil.copy(NATIONAL / "QOP-greater-manchester.yaml", subs)
+    shutil.copy(NATIONAL / "QE1-lancashire-and-south-cumbria.yaml", subs / "inner")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(NATIONAL / "QYG-cheshire-and-merseyside.yaml", elsewhere)
+    (subs / "dangling.yaml").symlink_to(tmp_path / "gone.yaml")
+    (subs / "zero.yaml").symlink_to("/dev/zero")
+    os.mkfifo(subs / "pipe.yaml")
+    (subs / "linked").symlink_to(elsewhere)
+    proc = subprocess.run([sys.executable, "-m", "ics_rules", "check", str(subs), "--format", "json"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    inputs = {Path(i["path"]).name: (i["status"], [p["message"] for p in i["problems"]]) for i in json.loads(proc.stdout)["inputs"]}
+    assert inputs["QOP-greater-manchester.yaml"][0] == inputs["QE1-lancashire-and-south-cumbria.yaml"][0] == "checked"
+    assert inputs["dangling.yaml"] == ("invalid", ["a link whose target does not exist"])
+    assert inputs["zero.yaml"] == ("invalid", ["is a device, not a file; only files are checked"])
+    assert inputs["pipe.yaml"] == ("invalid", ["is a FIFO, not a file; only files are checked"])
+    assert inputs["linked"][0] == "invalid" and "a link to a folder, which a folder's check does not follow" in inputs["linked"][1][0]
+    assert "QYG-cheshire-and-merseyside.yaml" not in inputs
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_die_with_their_parent_however_it_dies(how: signal.Signals, tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "ics_rules", "check", str(NATIONAL), str(EXAMPLES / "national-faulty"),
+                             "--format", "json", "--output", str(tmp_path / "r.json"), "--jobs", "2"], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        found = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        workers = [int(w) for w in found]
+    assert len(workers) >= 2, "the batch never started its workers"
+    proc.send_signal(how)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [w for w in workers if _running(w)]
+    assert alive == [], f"workers {alive} outlived their parent ({how.name})"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
