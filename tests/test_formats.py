@@ -148,7 +148,8 @@ def test_markdown_renders_as_tables_and_submitted_text_cannot_inject_html(submis
     assert len(rows) == 1 + 2  # header + the two failures: the contract and the director
     assert all(len(re.findall(r"<t[dh]>", row)) == 6 for row in rows)
     assert re.search(r"<code>[^<\\]*submission\.yaml:\d+:\d+</code>", failures)  # locations are code, unescaped
-    assert "<details><summary>8 results for a reviewer's judgement</summary>" in html
+    reviews = sum(r["status"] == "review" for r in json.loads(run_cli("check", "--format", "json", str(write(submission))).stdout)["results"])
+    assert reviews > 1 and f"<details><summary>{reviews} results for a reviewer's judgement</summary>" in html
     invalid = run_cli("check", "--format", "markdown", "examples/invalid.yaml", "examples/non-compliant.yaml")
     assert invalid.returncode == 2 and invalid.stdout.startswith("## ics-rules: Some inputs are invalid")
     assert "- `examples/invalid.yaml:7:9` ics.code: 'XX12' is not in the right format" in invalid.stdout
