@@ -518,3 +518,16 @@ def _running(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_the_text_format_lets_no_line_start_a_workflow_command_and_no_control_through(tmp_path: Path) -> None:
+    name = "::stop-commands::tok.yaml"
+    (tmp_path / name).write_text('format: ics-submission/1\nics: {name: X, code: QOP, region: Y62, as_at: 2023-04-01, '
+                                 'footprint: ["00T\\n::error file=README.md,line=1::FORGED\\u001b[31m\\u0007"]}\n', encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "ics_rules", "check", name], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    out = proc.stdout + proc.stderr
+    assert "stop-commands" in out and "FORGED" in out  # shown, escaped
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("::")]
+    assert "\x1b" not in out and "\x07" not in out

@@ -24,10 +24,19 @@ class _Painted(str):
 
 
 def printable(value: Any) -> Any:
-    """A value as the terminal should show it (the Jinja finalize hook: every {{ }} passes here)."""
-    if isinstance(value, _Painted) or not isinstance(value, str):
+    """A value as the terminal should show it (the Jinja finalize hook: every {{ }} passes here).
+    Anything that is not a number becomes text first, so an object whose text is submitted (a Problem's
+    message) is escaped like a string."""
+    if isinstance(value, _Painted) or value is None or isinstance(value, (bool, int, float)):
         return value
-    return one_line(value)
+    return one_line(str(value))
+
+
+def no_commands(text: str) -> str:
+    """No line of the report starts a CI workflow command (`::error ...`, `::stop-commands::`): a line
+    that would, after its indent, has a zero-width space between its two colons."""
+    return "\n".join(line.replace("::", ":\u200b:", 1) if line.lstrip().startswith("::") else line
+                     for line in text.split("\n"))
 
 
 def _paint(enabled: bool) -> Any:
@@ -73,7 +82,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, fail_o
     system_section = dict(section(system), report=report.system) if report.system else None
     waiver_section = dict(section(waivers), file=report.waivers["file"]) if report.waivers else None
     counts = report.counts()
-    return env.get_template("text.j2").render(
+    return no_commands(env.get_template("text.j2").render(
         report=report, sections=sections, system=system_section, waivers=waiver_section, counts=counts, paint=_paint(color), verbose=verbose,
         tally=_tally_counts(counts), waived=counts["by_status"]["waived"], exit_code=report.exit_code(fail_on), fail_on=fail_on,
-    )
+    ))
