@@ -243,8 +243,6 @@ def start_method() -> str:
     copied into a worker. A forked worker starts with the modules this process already imported, in
     a tenth of the time a spawned one takes to import them, which is most of a national batch's
     fixed cost (bench/README.md)."""
-    import sys
-
     forkable = "fork" in multiprocessing.get_all_start_methods() and "durable_rules_engine" not in sys.modules
     return "fork" if forkable else "spawn"
 

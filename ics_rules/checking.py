@@ -95,6 +95,9 @@ def check_one(path: str, as_of: str | None, evaluator: "Evaluator", stdin: bytes
     if doc is None:
         return entry, [], None
     when = as_of or doc.data["ics"].get("as_at") or date.today().isoformat()
+    from .referencing import assess
+
     geography = reference_for(when)
     entry.as_of, entry.geography = when, geography.id if geography else None
-    return entry, evaluator.evaluate(doc, when, geography), summarise(doc, geography)
+    found = assess(doc.data, geography)  # the reference stage, once: the facts and the batch summary both read it
+    return entry, evaluator.evaluate(doc, when, geography, found), summarise(doc, geography, found)

@@ -10,6 +10,7 @@ from .facts import ENTITY_TYPES, LIST_POINTERS, Entity, build_entities
 from .loading import Document
 from .reference import Reference
 from .reference.view import ALWAYS
+from .referencing import Findings
 from .system import system_entities
 from .results import Evidence, Result, Subject
 from .rulesets import Rule
@@ -95,9 +96,10 @@ class Evaluator:
         self.compiled = compiled
         self.engine = RuleEngine(compiled)
 
-    def evaluate(self, doc: Document, as_of: str, geography: Reference) -> list[Result]:
-        """One submission's results (system-scope rules have no entities in it, so give none)."""
-        return self.evaluate_entities(build_entities(doc, geography, as_of), doc, as_of, geography)
+    def evaluate(self, doc: Document, as_of: str, geography: Reference, found: Findings | None = None) -> list[Result]:
+        """One submission's results (system-scope rules have no entities in it, so give none); `found`
+        is the reference stage's findings, when the caller has them already."""
+        return self.evaluate_entities(build_entities(doc, geography, as_of, found), doc, as_of, geography)
 
     def evaluate_system(self, summaries: list[dict[str, Any]], as_of: str, geography: Reference) -> list[Result]:
         """A batch's system-scope results, from the submissions' summaries (system.summarise)."""

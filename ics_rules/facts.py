@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping
 
 from .loading import Document
 from .reference import Reference, canonical
-from .referencing import assess
+from .referencing import Findings, assess
 
 FieldType = str  # "string" | "integer" | "boolean" | "date"
 
@@ -282,14 +282,14 @@ def _names(ids: list[str], orgs: dict[str, dict[str, Any]]) -> str | None:
     return ", ".join(orgs.get(i, {}).get("name", i) for i in ids) or None
 
 
-def build_entities(doc: Document, reference: Reference, as_of: str) -> list[Entity]:
+def build_entities(doc: Document, reference: Reference, as_of: str, found: Findings | None = None) -> list[Entity]:
     """All entities of one submission (and the reference rows it needs), in document order.
 
     The as-of date is a field of the ICS so rules can compare dates in the submission with it. Codes
     are in ODS form whichever form the submission wrote (the field `code_as_written` keeps its own)."""
     data = doc.data
     ics = data["ics"]
-    found = assess(data, reference)
+    found = found or assess(data, reference)
     code = found.ics_code
     geography = reference.geography
     board = data.get("partnership_board", {})
@@ -315,9 +315,9 @@ def build_entities(doc: Document, reference: Reference, as_of: str) -> list[Enti
         "missing_area_count": len(found.missing_areas) if found.icb_known else None,
         "missing_areas": ", ".join(f"{a} ({geography.areas[a]['name']})" for a in found.missing_areas) if geography else None,
     })
-    checks = {}
-    for i, (o, chk) in enumerate(zip(data.get("organisations", []), found.organisations, strict=True)):
-        checks[o["id"]] = chk
+    checks = found.organisations
+    for i, o in enumerate(data.get("organisations", [])):
+        chk = checks[o["id"]]
         add("organisation", i, o["id"], o["name"], f"/organisations/{i}", {
             "ics": code, "org_id": o["id"], "name": o["name"], "type": o["type"], "ods_code": o.get("ods_code"),
             "ons_code": o.get("ons_code"), "statutory": o.get("statutory"),
@@ -367,8 +367,8 @@ def build_entities(doc: Document, reference: Reference, as_of: str) -> list[Enti
         add("place", i, p["name"], p["name"], f"/ics/places/{i}", {
             "ics": code, "name": p["name"], "local_authority": p["local_authority"], "local_authority_name": la.get("name"),
             "local_authority_type": la.get("type"), "health_and_wellbeing_board": p.get("health_and_wellbeing_board"),
-            "local_authority_check": checks[p["local_authority"]].check if p["local_authority"] in checks else None,
-            "local_authority_note": checks[p["local_authority"]].note if p["local_authority"] in checks else None,
+            "local_authority_check": la_check.check if (la_check := checks.get(p["local_authority"])) else None,
+            "local_authority_note": la_check.note if la_check else None,
             "bcf_plan_agreed": bcf.get("plan_agreed"), "bcf_partner_count": len(bcf["partners"]) if "partners" in bcf else None,
             "bcf_dtoc_reduction": bcf.get("dtoc_reduction"), "bcf_care_packages": bcf.get("care_packages"),
         })

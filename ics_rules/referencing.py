@@ -13,9 +13,6 @@ from .reference.organisations import practices
 
 TRUST_TYPES = ("nhs_trust", "nhs_foundation_trust")
 COMMISSIONER_TYPES = ("ccg", "integrated_care_board")
-# The kinds the reference data can confirm: any other kind (voluntary sector, independent provider,
-# NHS England, other) is "unchecked", taken as declared because nothing better can check it.
-CHECKABLE = (*TRUST_TYPES, *COMMISSIONER_TYPES, "local_authority", "primary_care_network", "gp_practice")
 CCGS_ABOLISHED = "2022-07-01"
 MOSTLY = 0.5  # a district with at least this share of its area in the ICB is expected at a place
 
@@ -40,7 +37,7 @@ class Findings:
     region: str | None
     icb_known: bool
     icb_note: str | None
-    organisations: list[OrgCheck] = field(default_factory=list)
+    organisations: dict[str, OrgCheck] = field(default_factory=dict)  # by organisation id (ids are unique)
     pcns: list[dict[str, Any]] = field(default_factory=list)  # per listed PCN: reference status fields
     expected_pcns: list[dict[str, Any]] = field(default_factory=list)
     expected_trusts: list[dict[str, Any]] = field(default_factory=list)
@@ -191,7 +188,8 @@ def assess(data: dict[str, Any], ref: Reference) -> Findings:
     found = Findings(icb, canonical(ics.get("region")), known, note)
     for o in data.get("organisations", []):
         check = _CHECKS.get(o["type"])
-        found.organisations.append(check(ref, o, icb) if check else OrgCheck("unchecked"))
+        # A kind no table covers (voluntary sector, independent provider, NHS England, other) is taken as declared.
+        found.organisations[o["id"]] = check(ref, o, icb) if check else OrgCheck("unchecked")
     found.pcns = [_listed_pcn(ref, p, icb) for p in data.get("primary_care_networks", [])]
     if known:
         listed = {canonical(a) for a in ics.get("footprint", [])}
@@ -229,10 +227,9 @@ def _expected(found: Findings, data: dict[str, Any], ref: Reference, icb: str) -
     orgs = {o["id"]: o for o in data.get("organisations", [])}
     # A place names a local authority only through an organisation declared one whose code is confirmed
     # (a charity given a council's ONS code names nothing).
-    checks = dict(zip((o["id"] for o in data.get("organisations", [])), found.organisations, strict=True))
     named = {orgs[p["local_authority"]].get("ons_code") for p in data["ics"].get("places", [])
              if p["local_authority"] in orgs and orgs[p["local_authority"]]["type"] == "local_authority"
-             and checks[p["local_authority"]].check in ("confirmed", "unconfirmed")}
+             and found.organisations[p["local_authority"]].check in ("confirmed", "unconfirmed")}
     county = any(c and c.startswith("E10") for c in named)
     for code, row in g.local_authorities.items():
         share = row["icbs"].get(icb, 0.0)

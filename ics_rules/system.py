@@ -12,27 +12,27 @@ from typing import Any
 from .facts import Entity
 from .loading import Document
 from .reference import Reference, canonical, reference_for
-from .referencing import assess
+from .referencing import Findings, assess
 
 # Organisations that belong to one system: claimed by two ICSs is a finding (local authorities and
 # voluntary bodies may rightly work with several).
 SINGLE_SYSTEM_TYPES = ("integrated_care_board", "ccg", "nhs_trust", "nhs_foundation_trust")
 
 
-def summarise(doc: Document, reference: Reference | None = None) -> dict[str, Any]:
+def summarise(doc: Document, reference: Reference | None = None, found: Findings | None = None) -> dict[str, Any]:
     """What a validated submission claims, with positions, in plain data that crosses processes. Codes
     are in ODS form; an organisation is claimed as hosted here unless the submission says it is not
     (`hosted: false`), or says nothing and the reference data places it in another ICB (an ambulance
-    trust that serves this ICS from another)."""
+    trust that serves this ICS from another). `found` is the reference stage's findings, when the
+    caller has them already."""
     data, ics = doc.data, doc.data["ics"]
     ref = reference or reference_for(ics.get("as_at") or "")
-    found = assess(data, ref)
-    checks = dict(zip((o["id"] for o in data.get("organisations", [])), found.organisations, strict=True))
+    found = found or assess(data, ref)
 
     def claimed(o: dict[str, Any]) -> bool:
         if o.get("hosted") is not None:
             return bool(o["hosted"])
-        chk = checks[o["id"]]
+        chk = found.organisations[o["id"]]
         return not (chk.host_settled and chk.host_icb and chk.host_icb != found.ics_code)
 
     def at(pointer: str) -> dict[str, Any]:

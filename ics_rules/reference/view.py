@@ -18,53 +18,47 @@ ALWAYS = frozenset({"trusts", "pcns"})  # tables that do not depend on the editi
 
 
 @lru_cache(maxsize=None)
-def _ons_to_ods() -> dict[str, str]:
-    """Every ONS code of an ICB, STP, region or sub-ICB location in any edition, with its ODS code."""
-    out: dict[str, str] = {}
+def _codes() -> tuple[dict[str, str], dict[str, str]]:
+    """Across every edition: each ONS code of an ICB, STP, region or sub-ICB location with its ODS code
+    (the first edition's), and each ODS code's latest name (for messages about other editions' codes)."""
+    ons_to_ods: dict[str, str] = {}
+    names: dict[str, str] = {}
     for e in editions():
         for table in (e.areas, e.icbs, e.regions):
             for ods, row in table.items():
                 if row.get("ons_code"):
-                    out.setdefault(row["ons_code"], ods)
-    return out
+                    ons_to_ods.setdefault(row["ons_code"], ods)
+                names[ods] = row.get("name") or row.get("parent_name") or ods
+    return ons_to_ods, names
 
 
-@lru_cache(maxsize=None)
-def _names() -> dict[str, str]:
-    """The latest name of every ODS code in any edition (for messages about codes of other editions)."""
-    out: dict[str, str] = {}
-    for e in editions():
-        for table in (e.areas, e.icbs, e.regions):
-            for ods, row in table.items():
-                out[ods] = row.get("name") or row.get("parent_name") or ods
-    return out
+def _grouped(table: Table, column: str) -> dict[str, tuple[str, ...]]:
+    """A table's codes grouped by one column's value."""
+    out: dict[str, list[str]] = {}
+    for code, row in table.rows.items():
+        out.setdefault(row[column], []).append(code)
+    return {value: tuple(codes) for value, codes in out.items()}
 
 
 @lru_cache(maxsize=None)
 def _pcns_by_area() -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = {}
-    for code, row in pcns().rows.items():
-        out.setdefault(row["area"], []).append(code)
-    return {area: tuple(codes) for area, codes in out.items()}
+    return _grouped(pcns(), "area")
 
 
 @lru_cache(maxsize=None)
 def _trusts_by_icb() -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = {}
-    for code, row in trusts().rows.items():
-        out.setdefault(row["icb"], []).append(code)
-    return {icb: tuple(codes) for icb, codes in out.items()}
+    return _grouped(trusts(), "icb")
 
 
 def canonical(code: str | None) -> str | None:
     """The ODS form of an ICB, region or sub-ICB location code written either way (unknown codes unchanged)."""
     if code is None:
         return None
-    return _ons_to_ods().get(code, code)
+    return _codes()[0].get(code, code)
 
 
 def name_of(code: str) -> str | None:
-    return _names().get(canonical(code) or code)
+    return _codes()[1].get(canonical(code) or code)
 
 
 @dataclass
